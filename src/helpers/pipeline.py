@@ -170,6 +170,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timings(args: argparse.Namespace) -> int:
+    """Print the latest run time of each notebook of ``dataset`` (from logs/timings.tsv)."""
+    reports_dir = Path(dataset_paths(args.dataset)["reports_dir"])
+    f = reports_dir / "logs" / "timings.tsv"
+    if not f.exists():
+        print(f"no timings yet in {f}")
+        return 0
+    latest: dict[str, tuple[str, float]] = {}
+    for row in f.read_text(encoding="utf-8").splitlines():
+        parts = row.split("\t")
+        if len(parts) == 4 and parts[1] == args.dataset:
+            latest[parts[2]] = (parts[0], float(parts[3]))
+    print(f"\nstep timings, dataset {args.dataset} (latest run of each notebook):")
+    for stem in sorted(latest):
+        when, secs = latest[stem]
+        print(f"  {stem:<28} {secs:8.1f} s   ({when})")
+    print(f"  {'total':<28} {sum(s for _, s in latest.values()):8.1f} s")
+    print(f"reports: {reports_dir}/")
+    return 0
+
+
 def render_html(executed: Path, html_path: Path, no_input: bool = False) -> Path:
     """Render an executed notebook to standalone HTML (code hidden when ``no_input``)."""
     import nbformat
@@ -216,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--kernel", default=KERNEL)
     r.add_argument("--progress", action="store_true")
     r.add_argument("--no-input", action="append", default=["07_case_study"])
+    t = sub.add_parser("timings", help="print the latest timing of each notebook")
+    t.add_argument("--dataset", required=True)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if os.environ.get("CRM_VERBOSE") else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -224,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
+        if args.cmd == "timings":
+            return cmd_timings(args)
         return cmd_data(args) if args.cmd == "data" else cmd_run(args)
     except (config.ParameterError, FileNotFoundError, ValueError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
