@@ -69,7 +69,7 @@ NON_PRODUCT_CODES: frozenset[str] = frozenset(
      "ADJUST2", "PADS", "CRUK", "GIFT", "CHARGES"}
 )
 """Stock codes that are not products (compared case-insensitively)."""
-NON_PRODUCT_PATTERN = r"^(GIFT_|TEST|ADJUST)"
+NON_PRODUCT_PATTERN = r"^(?:GIFT_|TEST|ADJUST)"
 """Regex (case-insensitive) for families of non-product codes: vouchers, tests, adjustments."""
 
 VALUE_COLUMNS = ("invoice", "stock_code", "description", "quantity", "invoice_ts", "unit_price",
@@ -189,7 +189,8 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> CleanRes
     detail = pd.Series([None] * len(df), index=df.index, dtype="object")
 
     def mark(mask: pd.Series | np.ndarray, code: str) -> None:
-        m = pd.Series(mask, index=df.index).fillna(False).astype(bool) & reason.isna()
+        m = pd.Series(mask, index=df.index).astype("boolean").fillna(False).astype(bool)
+        m = m & reason.isna()
         reason[m] = code
         log.info("rule %-22s %9d rows", code, int(m.sum()))
 
@@ -198,8 +199,11 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> CleanRes
     mark(df[essentials].isna().any(axis=1), "missing_value")
     if rules.drop_exact_duplicates:
         active = reason.isna()
-        dup = pd.Series(False, index=df.index)
-        dup[active] = df.loc[active, list(VALUE_COLUMNS)].duplicated(keep="first")
+        dup = (
+            df.loc[active, list(VALUE_COLUMNS)]
+            .duplicated(keep="first")
+            .reindex(df.index, fill_value=False)
+        )
         mark(dup, "exact_duplicate")
     mark(inv.str.startswith("A"), "bad_debt_adjustment")
     is_canc = inv.str.startswith("C").fillna(False)

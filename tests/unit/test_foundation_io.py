@@ -1,0 +1,104 @@
+"""io (atomic writes), report (metrics, intervals, formatting), privacy (keyed pseudonyms)."""
+
+import hashlib
+import hmac
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from helpers import io, privacy, report
+
+
+def test_write_parquet_roundtrip_and_byte_identical(tmp_path):
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})
+    p1 = io.write_parquet(df, tmp_path / "t1.parquet")
+    p2 = io.write_parquet(df, tmp_path / "sub" / "t2.parquet")
+    assert p1.read_bytes() == p2.read_bytes()
+    pd.testing.assert_frame_equal(io.read_parquet(p1), df)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "t.parquet"
+    io.write_parquet(pd.DataFrame({"a": [1]}), path)
+    before = path.read_bytes()
+    bad = pd.DataFrame({"a": [object()]})  # pyarrow cannot serialise this
+    with pytest.raises(Exception):
+        io.write_parquet(bad, path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["t.parquet"]  # no temporary left behind
+
+
+def test_read_parquet_missing_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make all"):
+        io.read_parquet(tmp_path / "nope.parquet")
+
+
+def test_update_metrics_replaces_one_section(tmp_path):
+    path = tmp_path / "metrics.json"
+    report.update_metrics(path, "01", {"n": 1})
+    report.update_metrics(path, "02", {"gini": 0.5})
+    report.update_metrics(path, "01", {"n": 2})
+    assert json.loads(path.read_text()) == {"01": {"n": 2}, "02": {"gini": 0.5}}
+    assert report.read_metrics(path, "02") == {"gini": 0.5}
+    with pytest.raises(KeyError, match="03"):
+        report.read_metrics(path, "03")
+    with pytest.raises(FileNotFoundError):
+        report.read_metrics(tmp_path / "none.json")
+
+
+def test_interval_value_and_fmt():
+    m = report.with_interval(1234.4, 1000, 1500.6)
+    assert report.value(m) == 1234.4 and report.value(7) == 7
+    assert report.fmt(m, ",.0f", "£") == "£1,234 (95% CI £1,000–£1,501)"
+    assert report.fmt(0.256, ".1%") == "25.6%"
+    assert report.fmt(None) == "n/a"
+
+
+def test_pseudonymise_is_keyed_hmac_and_keeps_nulls():
+    key = b"0123456789abcdef"
+    ids = pd.Series([12346, 12346, None, 17850], dtype="Int64")
+    got = privacy.pseudonymise(ids, key)
+    # independent computation: HMAC-SHA256 of the decimal string, first 16 hex digits
+    want = "c_" + hmac.new(key, b"12346", hashlib.sha256).hexdigest()[:16]
+    assert got.iloc[0] == want == got.iloc[1]
+    assert pd.isna(got.iloc[2])
+    assert got.iloc[3] != got.iloc[0]
+    other = privacy.pseudonymise(ids, b"another-key-16by")
+    assert other.iloc[0] != got.iloc[0]
+
+
+def test_pseudonymise_rejects_short_key():
+    with pytest.raises(ValueError):
+        privacy.pseudonymise(pd.Series([1]), b"short")
+
+
+def test_load_key_creates_private_file_and_env_wins(tmp_path):
+    f = tmp_path / ".secrets" / "k"
+    k1 = privacy.load_key(f)
+    assert f.exists() and (f.stat().st_mode & 0o777) == 0o600
+    assert privacy.load_key(f) == k1
+    assert privacy.load_key(f, "from-the-environment") == b"from-the-environment"
+    f.write_text("tiny")
+    with pytest.raises(ValueError, match="shorter"):
+        privacy.load_key(f)
+
+
+def test_drop_personal_columns():
+    df = pd.DataFrame(
+        {
+            "customer_id": [1],
+            "email": ["a@b.c"],
+            "Phone Number": ["1"],
+            "full_name": ["A"],
+            "country": ["UK"],
+            "address_line1": ["x"],
+        }
+    )
+    out, dropped = privacy.drop_personal(df)
+    assert list(out.columns) == ["customer_id", "country"]
+    assert set(dropped) == {"email", "Phone Number", "full_name", "address_line1"}
+    kept, _ = privacy.drop_personal(df, allow=("email",))
+    assert "email" in kept.columns

@@ -1,0 +1,70 @@
+"""The command-line driver: parameter precedence and checks, clear errors, exit codes."""
+
+import pytest
+
+from helpers import config, pipeline
+
+
+def test_params_precedence(tmp_path):
+    (tmp_path / "synthetic.yaml").write_text(
+        "common:\n  seed: 7\n  cutoff: '2011-01-01'\n02_profile:\n  seed: 8\n"
+    )
+    p = pipeline.load_params("synthetic", "02_profile.ipynb", tmp_path, {"cutoff": "2011-06-01"})
+    assert p["seed"] == 8  # per-notebook beats common
+    assert p["cutoff"] == "2011-06-01"  # command line beats YAML
+    assert p["reports_dir"] == "reports/synthetic"
+    assert p["interim_dir"] == "data/interim/synthetic"
+    assert (
+        pipeline.load_params("online_retail_ii", "x.ipynb", tmp_path, {})["reports_dir"]
+        == "reports"
+    )
+
+
+@pytest.mark.parametrize(
+    "text,want",
+    [("42", 42), ("0.5", 0.5), ("true", True), ("False", False), ("2011-01-01", "2011-01-01")],
+)
+def test_coerce(text, want):
+    got = pipeline._coerce(text)
+    assert got == want and type(got) is type(want)
+
+
+def test_split_kv_needs_equals():
+    with pytest.raises(config.ParameterError, match="name=value"):
+        pipeline._split_kv("seed")
+
+
+def test_check_against_notebook_rejects_wrong_type():
+    nb = "notebooks/01_collect_clean.ipynb"
+    ok = pipeline.check_against_notebook(
+        __import__("pathlib").Path(nb), {"seed": 3, "max_quantity": 10, "not_a_param": 1}
+    )
+    assert ok == {"seed": 3, "max_quantity": 10}
+    with pytest.raises(config.ParameterError, match="max_quantity.*expected int"):
+        pipeline.check_against_notebook(__import__("pathlib").Path(nb), {"max_quantity": "many"})
+
+
+def test_unknown_dataset_exit_2(capsys):
+    assert pipeline.main(["data", "--dataset", "salesforce"]) == 2
+    assert "valid: online_retail_ii" in capsys.readouterr().err
+
+
+def test_no_data_no_network_is_a_message_not_a_traceback(tmp_path, capsys):
+    code = pipeline.main(
+        [
+            "data",
+            "--dataset",
+            "online_retail_ii",
+            "--raw-dir",
+            str(tmp_path / "raw"),
+            "--no-download",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "make demo" in err and "Traceback" not in err
+
+
+def test_missing_notebook_exit_2(capsys):
+    assert pipeline.main(["run", "notebooks/99_nothing.ipynb", "--dataset", "synthetic"]) == 2
+    assert "not found" in capsys.readouterr().err
