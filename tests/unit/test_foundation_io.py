@@ -25,7 +25,7 @@ def test_interrupted_write_keeps_the_old_file(tmp_path):
     io.write_parquet(pd.DataFrame({"a": [1]}), path)
     before = path.read_bytes()
     bad = pd.DataFrame({"a": [object()]})  # pyarrow cannot serialise this
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):  # pyarrow.ArrowInvalid
         io.write_parquet(bad, path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["t.parquet"]  # no temporary left behind
