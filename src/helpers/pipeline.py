@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -117,7 +118,9 @@ def cmd_data(args: argparse.Namespace) -> int:
             from helpers import synth
 
             crm = synth.simulate_crm(
-                n_customers=args.synth_customers, start=args.synth_start, end=args.synth_end,
+                n_customers=args.synth_customers,
+                start=args.synth_start,
+                end=args.synth_end,
                 seed=args.seed,
             )
             synth.write_synthetic(crm, raw_dir)
@@ -146,9 +149,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     failed = None
     try:
         papermill.execute_notebook(
-            str(nb), str(out_nb), parameters=params, kernel_name=args.kernel,
-            cwd=str(Path.cwd()), progress_bar=sys.stderr.isatty() or args.progress,
-            log_output=False, request_save_on_cell_execute=True,
+            str(nb),
+            str(out_nb),
+            parameters=params,
+            kernel_name=args.kernel,
+            cwd=str(Path.cwd()),
+            progress_bar=sys.stderr.isatty() or args.progress,
+            log_output=False,
+            request_save_on_cell_execute=True,
         )
     except PapermillExecutionError as exc:
         failed = exc
@@ -166,7 +174,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     timings = reports_dir / "logs" / "timings.tsv"
     timings.parent.mkdir(parents=True, exist_ok=True)
     with open(timings, "a", encoding="utf-8") as fh:
-        fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{args.dataset}\t{nb.stem}\t{elapsed:.2f}\n")
+        fh.write(
+            f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{args.dataset}\t{nb.stem}\t{elapsed:.2f}\n"
+        )
     return 0
 
 
@@ -191,17 +201,48 @@ def cmd_timings(args: argparse.Namespace) -> int:
     return 0
 
 
+MATH_BLOCK = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+MATH_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")  # pandoc rule
+CDN_SCRIPT = re.compile(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>\s*')
+
+
+def math_to_mathml(markdown: str) -> str:
+    """Replace ``$$...$$`` and ``$...$`` LaTeX in markdown with MathML (renders offline)."""
+    from latex2mathml.converter import convert
+
+    def block(m: re.Match) -> str:
+        return "\n\n" + convert(m.group(1).strip(), display="block") + "\n\n"
+
+    def inline(m: re.Match) -> str:
+        return convert(m.group(1).strip())
+
+    return MATH_INLINE.sub(inline, MATH_BLOCK.sub(block, markdown))
+
+
 def render_html(executed: Path, html_path: Path, no_input: bool = False) -> Path:
-    """Render an executed notebook to standalone HTML (code hidden when ``no_input``)."""
+    """Render an executed notebook to standalone HTML that needs no network.
+
+    Formulas become MathML (browsers render it natively) instead of MathJax from a CDN, and
+    the template's CDN scripts (MathJax, require.js; unused by static output) are removed.
+    Code is hidden when ``no_input`` (the case study).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = math_to_mathml(cell.source)
+        for out in cell.get("outputs", []):
+            md = out.get("data", {}).get("text/markdown")
+            if md is not None:
+                out["data"]["text/markdown"] = math_to_mathml(md)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = no_input
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
+    body = CDN_SCRIPT.sub("", body)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     from helpers.io import write_text
 
@@ -240,11 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("timings", help="print the latest timing of each notebook")
     t.add_argument("--dataset", required=True)
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if os.environ.get("CRM_VERBOSE") else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if os.environ.get("CRM_VERBOSE") else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if getattr(args, "dataset", None) not in config.DATASETS:
-        print(f"error: dataset {args.dataset!r} unknown; valid: {', '.join(config.DATASETS)}",
-              file=sys.stderr)
+        print(
+            f"error: dataset {args.dataset!r} unknown; valid: {', '.join(config.DATASETS)}",
+            file=sys.stderr,
+        )
         return 2
     try:
         if args.cmd == "timings":

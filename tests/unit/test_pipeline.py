@@ -68,3 +68,26 @@ def test_no_data_no_network_is_a_message_not_a_traceback(tmp_path, capsys):
 def test_missing_notebook_exit_2(capsys):
     assert pipeline.main(["run", "notebooks/99_nothing.ipynb", "--dataset", "synthetic"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_math_becomes_mathml_and_currency_is_left_alone():
+    out = pipeline.math_to_mathml("rate $\\lambda$ costs $5 and $6; $$E[X]=\\frac{r}{\\alpha}$$")
+    assert out.count("<math") == 2
+    assert 'display="block"' in out and "<mfrac>" in out
+    assert "costs $5 and $6" in out
+
+
+def test_rendered_html_needs_no_network(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# T\nThe BG/NBD rate $\\lambda$."),
+        nbformat.v4.new_code_cell("1+1"),
+    ]
+    src = tmp_path / "t.ipynb"
+    nbformat.write(nb, src)
+    html = pipeline.render_html(src, tmp_path / "t.html").read_text()
+    assert "<math" in html
+    assert 'src="http' not in html
+    assert (tmp_path / "t.html").stat().st_mode & 0o044  # readable by others, not 0600
