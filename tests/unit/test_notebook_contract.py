@@ -1,0 +1,65 @@
+"""Every source notebook follows the contract in CONTRIBUTING.md (checked statically)."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from helpers import config
+
+NOTEBOOKS = sorted(Path(__file__).resolve().parents[2].glob("notebooks/[0-9][0-9]*.ipynb"))
+COMMON = {"dataset", "interim_dir", "processed_dir", "reports_dir", "cutoff", "seed", "key_file"}
+# A literal result number in prose: 4+ digit figures, decimals or percentages in markdown cells.
+LITERAL_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(,\d{3})+|\d+\.\d+|\d+(\.\d+)?\s?%)(?![\w.])")
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def nb(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_no_outputs_committed(nb):
+    path, book = nb
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+def test_title_parameters_and_findings(nb):
+    path, book = nb
+    first = book.cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith(f"# {path.stem[:2]}"), path.name
+    tagged = [c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters'"
+    declared = set(papermill.inspect_notebook(str(path)))
+    assert COMMON <= declared, f"{path.name}: missing common parameters {COMMON - declared}"
+    text = "\n".join(c.source for c in book.cells if c.cell_type == "markdown")
+    assert "## Findings" in text and "## Exercises" in text, path.name
+    code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    assert "versions_table" in code, path.name
+    assert not re.search(r"^\s*(def|class) ", code, re.M), f"{path.name}: def/class in a notebook"
+    assert book.metadata.get("kernelspec", {}).get("name") == "crm-workbook", path.name
+
+
+def test_common_parameter_defaults_are_valid(nb):
+    path, _ = nb
+    declared = papermill.inspect_notebook(str(path))
+    import ast
+
+    values = {k: ast.literal_eval(v["default"]) for k, v in declared.items() if k in COMMON}
+    config.validate_params({k: values[k] for k in config.COMMON_PARAMS if k in values}, {})
+
+
+def test_prose_quotes_no_literal_results(nb):
+    """Numbers in prose come from metrics (Markdown built in code), not typed in markdown."""
+    path, book = nb
+    offenders = []
+    for cell in book.cells:
+        if cell.cell_type != "markdown":
+            continue
+        body = re.sub(r"`[^`]*`|\$[^$]*\$", "", cell.source)  # code spans and formulas are fine
+        offenders += [m.group(0) for m in LITERAL_NUMBER.finditer(body)]
+    assert offenders == [], f"{path.name}: literal numbers in markdown {offenders[:10]}"
