@@ -1,0 +1,97 @@
+"""Figures for notebook 05 (model selection): backtests, scores, gain and calibration, trends."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers.plots import gbp_formatter
+
+
+def backtest_plot(
+    series: pd.Series, preds: pd.DataFrame, models: list[str], history_weeks: int = 40
+) -> Figure:
+    """Actual weekly revenue with each model's forecasts from every origin (80% band shaded
+    for the first model in ``models``)."""
+    if preds.empty:
+        raise ValueError("backtest_plot: no predictions")
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    start = preds["week"].min() - pd.Timedelta(weeks=history_weeks)
+    s = series[series.index >= start]
+    ax.plot(s.index, s.to_numpy(), color="black", lw=1.5, label="actual")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, m in enumerate(models):
+        sub = preds[preds["model"] == m]
+        for j, (_, g) in enumerate(sub.groupby("origin")):
+            ax.plot(g["week"], g["mean"], color=colours[k % len(colours)], lw=1.2,
+                    label=m if j == 0 else None)
+            if k == 0:
+                ax.fill_between(g["week"], g["lo80"], g["hi80"], color=colours[0], alpha=0.12)
+    ax.yaxis.set_major_formatter(gbp_formatter())
+    ax.set(title="Rolling-origin forecasts of weekly revenue", xlabel="week ending",
+           ylabel="revenue per week (GBP)")
+    ax.legend(ncol=3, fontsize=8)
+    return fig
+
+
+def score_bars(summary: pd.DataFrame, metric: str = "mase", baseline: float | None = 1.0) -> Figure:
+    """Horizontal bars of one score per model (e.g. mean MASE over origins)."""
+    if metric not in summary.columns:
+        raise ValueError(f"score_bars: summary has no column {metric!r}")
+    s = summary[metric].sort_values()
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(s) + 1.2))
+    ax.barh(s.index, s.to_numpy(), color="#4c72b0")
+    if baseline is not None:
+        ax.axvline(baseline, color="grey", ls="--", lw=1)
+    ax.invert_yaxis()
+    ax.set(title=f"Mean {metric.upper()} over origins (lower is better)", xlabel=metric.upper(),
+           ylabel="model")
+    return fig
+
+
+def gain_chart(tables: dict[str, pd.DataFrame]) -> Figure:
+    """Cumulative gain by decile for several scorers (tables from metrics.lift_table)."""
+    if not tables:
+        raise ValueError("gain_chart: no tables")
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    for name, t in tables.items():
+        x = np.r_[0, t.index.to_numpy() / t.index.max()]
+        ax.plot(100 * x, 100 * np.r_[0, t["cum_gain"].to_numpy()], marker="o", ms=3, label=name)
+    ax.plot([0, 100], [0, 100], color="grey", ls="--", lw=1, label="random")
+    ax.set(title="Cumulative gain: churners captured by score decile",
+           xlabel="customers contacted, highest score first (%)",
+           ylabel="churners captured (%)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def calibration_plot(y: np.ndarray, probs: dict[str, np.ndarray], n_bins: int = 10) -> Figure:
+    """Reliability diagram: mean predicted vs observed churn rate in probability-quantile bins."""
+    from sklearn.calibration import calibration_curve
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for name, p in probs.items():
+        frac, mean = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
+        ax.plot(mean, frac, marker="o", ms=3, label=name)
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="perfect")
+    ax.set(title="Calibration on the test cutoff", xlabel="predicted churn probability",
+           ylabel="observed churn rate")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def trend_bars(table: pd.DataFrame, title: str) -> Figure:
+    """Sen slope as % of the group's mean month, coloured by direction."""
+    if "slope_pct_of_mean" not in table.columns:
+        raise ValueError("trend_bars: table needs slope_pct_of_mean (from trends.trend_table)")
+    colours = {"growing": "#2a9d8f", "declining": "#e76f51", "no trend": "#adb5bd"}
+    t = table.sort_values("slope_pct_of_mean")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
+    ax.barh(t.index.astype(str), t["slope_pct_of_mean"], color=[colours[d] for d in t["direction"]])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(title=title, xlabel="Sen slope (% of mean monthly revenue per month)", ylabel="")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles, list(colours), fontsize=8, loc="lower right")
+    return fig

@@ -1,0 +1,236 @@
+"""RFM: recency, frequency and monetary value per customer, quintile scores and named segments.
+
+Definitions at an analysis ``cutoff`` (exclusive: lines with ``order_ts < cutoff``):
+
+* ``recency_days`` = days from the customer's last order day to the cutoff day (1 = bought on
+  the last day before the cutoff);
+* ``frequency`` = distinct orders (``order_id``);
+* ``monetary_gbp`` = total kept revenue, GBP.
+
+Scores 1..n (n = best): recent, frequent and high-spending customers score high.
+
+Tie handling: values are ranked with ``rank(method="first")`` before ``qcut`` into n groups of
+equal size. Ranking first makes the bins well defined even when a value repeats across a bin
+edge (on retail data about a third of customers have exactly one order, so ``qcut`` on the raw
+frequency fails with duplicate edges). The price is that two customers with the same value can
+land in adjacent scores (:func:`tie_report` counts them). Which of the tied customers go up is
+decided by a seeded random order when ``seed`` is given (recommended), else by row order. Row
+order is *not* neutral on real data: surrogate ids follow first appearance, so breaking
+one-order ties by id pushes old one-order customers to F=1 and recent ones to F=2, which empties
+the "new" and "promising" segments.
+
+Segments follow the widely used R x F grid (the "RFM segments" of e.g. Putler and the common
+Kaggle mapping), extended so all 11 names occur: see :data:`SEGMENT_GRID` and
+:func:`segment_mapping_table`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+SEGMENTS: tuple[str, ...] = (
+    "champions",
+    "loyal",
+    "potential_loyalists",
+    "new",
+    "promising",
+    "need_attention",
+    "about_to_sleep",
+    "at_risk",
+    "cant_lose",
+    "hibernating",
+    "lost",
+)
+"""The 11 named segments, from most to least engaged."""
+
+# rows: recency score 5 (most recent) .. 1; columns: frequency score 1 .. 5
+SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
+    5: ("new", "potential_loyalists", "potential_loyalists", "champions", "champions"),
+    4: ("promising", "potential_loyalists", "potential_loyalists", "loyal", "loyal"),
+    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
+    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"),
+    1: ("lost", "hibernating", "at_risk", "at_risk", "cant_lose"),
+}
+"""Segment of each (recency score, frequency score) cell of the 5 x 5 grid."""
+
+
+def _check_columns(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}")
+
+
+def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
+    """Recency, frequency and monetary value per customer at ``cutoff``.
+
+    Parameters
+    ----------
+    lines
+        Canonical ``order_lines`` (``customer_id``, ``order_id``, ``order_ts``,
+        ``revenue_gbp``); guest lines (null ``customer_id``) are ignored.
+    cutoff
+        Exclusive analysis date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (sorted): ``recency_days``, ``frequency`` (orders),
+        ``monetary_gbp``, ``first_order_ts``, ``last_order_ts``, ``tenure_days``.
+    """
+    _check_columns(lines, ("customer_id", "order_id", "order_ts", "revenue_gbp"), "rfm_table")
+    cut = pd.Timestamp(cutoff)
+    keep = lines["customer_id"].notna() & (lines["order_ts"] < cut)
+    df = lines.loc[keep, ["customer_id", "order_id", "order_ts", "revenue_gbp"]]
+    if df.empty:
+        raise ValueError(f"rfm_table: no customer lines before the cutoff {cut.date()}")
+    g = df.groupby(df["customer_id"].astype("int64"), sort=True)
+    out = pd.DataFrame(
+        {
+            "first_order_ts": g["order_ts"].min(),
+            "last_order_ts": g["order_ts"].max(),
+            "frequency": g["order_id"].nunique().astype("int64"),
+            "monetary_gbp": g["revenue_gbp"].sum().astype(float),
+        }
+    )
+    cut_day = cut.floor("D")
+    out["recency_days"] = (cut_day - out["last_order_ts"].dt.floor("D")).dt.days.astype("int64")
+    out["tenure_days"] = (cut_day - out["first_order_ts"].dt.floor("D")).dt.days.astype("int64")
+    out.index.name = "customer_id"
+    cols = ["recency_days", "frequency", "monetary_gbp", "first_order_ts", "last_order_ts"]
+    return out[[*cols, "tenure_days"]]
+
+
+def quantile_score(
+    values: pd.Series,
+    n_quantiles: int = 5,
+    higher_is_better: bool = True,
+    seed: int | None = None,
+) -> pd.Series:
+    """Score values 1..n in equal-size groups after ranking with ties broken (see module doc).
+
+    Parameters
+    ----------
+    values
+        The raw measure.
+    n_quantiles
+        Number of score levels.
+    higher_is_better
+        False for recency (fewer days is better).
+    seed
+        If given, ties are broken in a random order drawn with this seed; else by row order.
+
+    >>> quantile_score(pd.Series([10, 20, 30, 40, 50]), 5).tolist()
+    [1, 2, 3, 4, 5]
+    """
+    if n_quantiles < 2:
+        raise ValueError(f"quantile_score: n_quantiles={n_quantiles} must be >= 2")
+    if values.isna().any():
+        raise ValueError(f"quantile_score: column {values.name!r} has null values")
+    if len(values) < n_quantiles:
+        raise ValueError(
+            f"quantile_score: {len(values)} values in {values.name!r} cannot fill "
+            f"{n_quantiles} groups"
+        )
+    v = (values if higher_is_better else -values).to_numpy(dtype=float)
+    tie = np.random.default_rng(seed).random(len(v)) if seed is not None else np.arange(len(v))
+    order = np.lexsort((tie, v))  # by value, then tie-break key
+    ranks = np.empty(len(v), dtype=np.int64)
+    ranks[order] = np.arange(1, len(v) + 1)
+    score = pd.qcut(ranks, n_quantiles, labels=False).astype("int64") + 1
+    return pd.Series(score, index=values.index, name=values.name)
+
+
+def rfm_scores(rfm: pd.DataFrame, n_quantiles: int = 5, seed: int | None = None) -> pd.DataFrame:
+    """Add ``r_score``, ``f_score``, ``m_score`` (1..n, n best), ``rfm_cell`` and ``fm_score``.
+
+    ``rfm_cell`` is the three digits as text (``"545"``); ``fm_score`` the mean of F and M.
+    ``seed`` breaks ties at random (see :func:`quantile_score`).
+    """
+    _check_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "rfm_scores")
+    out = rfm.copy()
+    out["r_score"] = quantile_score(rfm["recency_days"], n_quantiles, False, seed)
+    out["f_score"] = quantile_score(rfm["frequency"], n_quantiles, True, seed)
+    out["m_score"] = quantile_score(rfm["monetary_gbp"], n_quantiles, True, seed)
+    out["rfm_cell"] = (
+        out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    )
+    out["fm_score"] = (out["f_score"] + out["m_score"]) / 2
+    return out
+
+
+def tie_report(rfm: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """How many customers share a raw value with someone given a different score, per measure."""
+    rows = []
+    for raw, sc in (
+        ("recency_days", "r_score"),
+        ("frequency", "f_score"),
+        ("monetary_gbp", "m_score"),
+    ):
+        n_scores = scores.groupby(rfm[raw])[sc].transform("nunique")
+        rows.append((raw, int((n_scores > 1).sum()), float((n_scores > 1).mean())))
+    return pd.DataFrame(rows, columns=["measure", "customers_split", "share_split"]).set_index(
+        "measure"
+    )
+
+
+def segment_mapping_table() -> pd.DataFrame:
+    """The R x F grid as a table: rows recency score 5..1, columns frequency score 1..5."""
+    t = pd.DataFrame.from_dict(SEGMENT_GRID, orient="index", columns=[1, 2, 3, 4, 5])
+    t.index.name = "r_score"
+    t.columns.name = "f_score"
+    return t.sort_index(ascending=False)
+
+
+def assign_segments(scores: pd.DataFrame) -> pd.Series:
+    """Segment name per customer from ``r_score`` and ``f_score`` (5-level scores only)."""
+    _check_columns(scores, ("r_score", "f_score"), "assign_segments")
+    r, f = scores["r_score"], scores["f_score"]
+    if not (r.between(1, 5).all() and f.between(1, 5).all()):
+        raise ValueError("assign_segments: r_score and f_score must be 1..5 (n_quantiles=5)")
+    grid = np.array([SEGMENT_GRID[s] for s in (1, 2, 3, 4, 5)], dtype=object)
+    seg = grid[r.to_numpy() - 1, f.to_numpy() - 1]
+    return pd.Series(
+        pd.Categorical(seg, categories=list(SEGMENTS)), index=scores.index, name="segment"
+    )
+
+
+def segment_summary(rfm: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+    """Size, shares and typical R, F, M per segment (all 11 rows, empty ones with 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by segment: ``n_customers``, ``share_customers``, ``revenue_gbp``,
+        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_gbp``.
+    """
+    _check_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "segment_summary")
+    if not segment.index.equals(rfm.index):
+        raise ValueError("segment_summary: segment index does not match the rfm index")
+    g = rfm.groupby(segment, observed=False)
+    out = pd.DataFrame(
+        {
+            "n_customers": g.size(),
+            "revenue_gbp": g["monetary_gbp"].sum(),
+            "median_recency_days": g["recency_days"].median(),
+            "median_frequency": g["frequency"].median(),
+            "median_monetary_gbp": g["monetary_gbp"].median(),
+        }
+    ).reindex(list(SEGMENTS))
+    out["n_customers"] = out["n_customers"].fillna(0).astype("int64")
+    out["revenue_gbp"] = out["revenue_gbp"].fillna(0.0)
+    out.insert(1, "share_customers", out["n_customers"] / out["n_customers"].sum())
+    out.insert(3, "share_revenue", out["revenue_gbp"] / out["revenue_gbp"].sum())
+    out.index.name = "segment"
+    return out
+
+
+def rf_grid_counts(scores: pd.DataFrame) -> pd.DataFrame:
+    """Customers per (r_score, f_score) cell: rows R n..1, columns F 1..n."""
+    _check_columns(scores, ("r_score", "f_score"), "rf_grid_counts")
+    t = pd.crosstab(scores["r_score"], scores["f_score"])
+    return t.sort_index(ascending=False)

@@ -1,0 +1,179 @@
+"""Tests for helpers.churn: hand-worked features and labels, the leakage guard, models."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import churn
+
+
+def _lines(rows):
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_gbp",
+                                     "country"])
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    df["order_ts"] = pd.to_datetime(df["order_ts"])
+    df["order_id"] = df["order_id"].astype("string")
+    df["product_id"] = "p" + df.index.astype(str)
+    df["line_id"] = np.arange(len(df))
+    return df
+
+
+TINY = _lines([
+    (1, "a", "2024-01-01", 4.0, "United Kingdom"),
+    (1, "a", "2024-01-01", 6.0, "United Kingdom"),
+    (1, "b", "2024-01-11", 30.0, "France"),
+    (2, "c", "2024-01-05", 5.0, "United Kingdom"),
+    (None, "g", "2024-01-06", 99.0, "United Kingdom"),  # guest: ignored
+    (2, "d", "2024-01-21", 50.0, "United Kingdom"),  # at the cutoff: not history
+    (1, "e", "2024-01-25", 8.0, "United Kingdom"),
+    (3, "f", "2024-02-20", 8.0, "United Kingdom"),
+])
+CUT = pd.Timestamp("2024-01-21")
+
+
+def _synthetic(n=600, days=540, seed=0):
+    """Customers with a Gamma purchase rate and an exponential lifetime (known churn signal)."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-03")
+    rows = []
+    for c in range(1, n + 1):
+        first = rng.integers(0, days // 2)
+        rate = rng.gamma(2.0, 0.02)  # orders per day
+        death = first + rng.exponential(250)
+        t = float(first)
+        k = 0
+        while t < min(death, days):
+            rows.append((c, f"{c}_{k}", start + pd.Timedelta(days=int(t)),
+                         float(rng.gamma(2, 20)), "United Kingdom" if c % 4 else "Germany"))
+            t += rng.exponential(1 / rate)
+            k += 1
+    return _lines(rows)
+
+
+def test_build_features_hand_worked():
+    f = churn.build_features(TINY, CUT)
+    assert list(f.index) == [1, 2]
+    c1 = f.loc[1]
+    # orders 01-01 (£10, 2 lines, UK) and 01-11 (£30, France); cutoff 01-21
+    assert c1["recency_days"] == 10 and c1["tenure_days"] == 20
+    assert c1["n_orders"] == 2 and c1["revenue_gbp"] == 40 and c1["aov_gbp"] == 20
+    assert c1["gap_mean_days"] == 10 and c1["recency_gap_ratio"] == 1.0
+    assert c1["lines_per_order"] == 1.5 and c1["uk_share"] == 0.5
+    # window 90 days: both orders recent, none previous -> trend log(41) - log(1)
+    assert c1["spend_trend"] == pytest.approx(np.log(41))
+    # customer 2: one order 01-05 (the 01-21 order is at the cutoff and excluded)
+    assert f.loc[2, "n_orders"] == 1 and f.loc[2, "recency_days"] == 16
+    assert np.isnan(f.loc[2, "gap_mean_days"])
+
+
+def test_build_features_errors():
+    with pytest.raises(ValueError, match="no customer orders"):
+        churn.build_features(TINY, pd.Timestamp("2023-01-01"))
+    with pytest.raises(ValueError, match="order_id"):
+        churn.build_features(TINY.drop(columns="order_id"), CUT)
+
+
+def test_make_labels_hand_worked():
+    # window [01-21, 01-31): customer 1 buys 01-25 -> 0; customer 2 buys 01-21 -> 0
+    y = churn.make_labels(TINY, pd.Index([1, 2]), CUT, 10)
+    assert y.tolist() == [0, 0]
+    # window [01-22, 02-01): customer 2's 01-21 order is before it -> churned
+    y = churn.make_labels(TINY, pd.Index([1, 2]), pd.Timestamp("2024-01-22"), 10)
+    assert y.tolist() == [0, 1]
+
+
+def test_make_labels_incomplete_window_raises():
+    with pytest.raises(ValueError, match="ends after the data"):
+        churn.make_labels(TINY, pd.Index([1]), pd.Timestamp("2024-02-15"), 30)
+
+
+def test_cutoffs_spacing():
+    c = churn.cutoffs(pd.Timestamp("2024-12-31"), 90)
+    assert c["test"] == pd.Timestamp("2024-10-02")
+    assert c["test"] - c["train"] == pd.Timedelta(days=90) == c["train"] - c["tune"]
+
+
+def test_no_leakage_in_build_features():
+    churn.assert_no_leakage(churn.build_features, TINY, CUT)
+    lines = _synthetic(200, 300)
+    churn.assert_no_leakage(churn.build_features, lines, lines["order_ts"].min() + pd.Timedelta(days=200))
+
+
+def test_leakage_guard_fails_on_future_feature():
+    def leaky(lines, cutoff):
+        f = churn.build_features(lines, cutoff)
+        # a "feature" counting every order, including those after the cutoff
+        known = lines[lines["customer_id"].notna()]
+        total = known.groupby(known["customer_id"].astype("int64"))["order_id"].nunique()
+        return f.assign(orders_all=total.reindex(f.index).astype(float))
+
+    with pytest.raises(churn.LeakageError, match="orders_all"):
+        churn.assert_no_leakage(leaky, TINY, CUT)
+
+    def shifted(lines, cutoff):  # looks one week past the cutoff
+        return churn.build_features(lines, cutoff + pd.Timedelta(days=7))
+
+    with pytest.raises(churn.LeakageError):
+        churn.assert_no_leakage(shifted, TINY, CUT)
+
+
+def test_assert_no_leakage_needs_history():
+    with pytest.raises(ValueError, match="no lines before"):
+        churn.assert_no_leakage(churn.build_features, TINY, pd.Timestamp("2020-01-01"))
+
+
+@pytest.fixture(scope="module")
+def synth_sets():
+    lines = _synthetic()
+    end = (lines["order_ts"].max() + pd.Timedelta(days=1)).normalize()
+    cuts = churn.cutoffs(end, 90)
+    return {k: churn.build_dataset(lines, c, 90, end) for k, c in cuts.items()}
+
+
+def test_churn_model_beats_majority_class(synth_sets):
+    (xt, yt), (xtr, ytr), (xte, yte) = synth_sets["tune"], synth_sets["train"], synth_sets["test"]
+    tuned = churn.tune_models(xt, yt, xtr, ytr, seed=0, n_jobs=1)
+    assert set(tuned) == {"logistic", "random_forest", "xgboost"}
+    for name in ("logistic", "xgboost"):
+        m = churn.fit_model(name, tuned[name].best_params, xtr, ytr, seed=0, n_jobs=1)
+        s = churn.classification_scores(yte, m.predict_proba(xte)[:, 1])
+        majority = churn.classification_scores(yte, np.full(len(yte), ytr.mean()))
+        assert majority["roc_auc"] == 0.5
+        assert s["roc_auc"] > 0.7 and s["brier"] < majority["brier"]
+    cal = churn.fit_model("logistic", tuned["logistic"].best_params, xtr, ytr, seed=0,
+                          calibrate=True)
+    p = cal.predict_proba(xte)[:, 1]
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_tune_and_fit_failures(synth_sets):
+    x, y = synth_sets["train"]
+    with pytest.raises(ValueError, match="two classes"):
+        churn.tune_models(x, y * 0, x, y, seed=0)
+    with pytest.raises(ValueError, match="unknown model"):
+        churn.fit_model("svm", {}, x, y, seed=0)
+
+
+def test_classification_scores_hand_worked():
+    # perfect ranking: AUC 1 -> alarm; Brier = mean((0.9-1)^2, (0.1-0)^2) = 0.01
+    s = churn.classification_scores([1, 0], [0.9, 0.1])
+    assert s["roc_auc"] == 1.0 and s["auc_alarm"] and s["brier"] == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="single class"):
+        churn.classification_scores([1, 1], [0.2, 0.3])
+
+
+def test_bgnbd_prob_no_purchase_hand_worked():
+    # stand-in model: r=1, alpha=1, p_alive = 0.5 for everyone
+    # customer x=1, T=1, t=2: stay0 = ((1+1)/(1+1+2))^(1+1) = (1/2)^2 = 0.25
+    # P(no purchase) = 0.5 + 0.5*0.25 = 0.625
+    class Bg:
+        r, alpha = 1.0, 1.0
+
+        @staticmethod
+        def p_alive(f, r, t):
+            return np.full(len(np.atleast_1d(f)), 0.5)
+
+    p = churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 2.0)
+    assert p == pytest.approx([0.625])
+    with pytest.raises(ValueError, match="t must be > 0"):
+        churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 0.0)

@@ -1,0 +1,67 @@
+"""Parameter validation: types, ranges, known dataset names, dates, with messages that list
+valid values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import config
+
+
+def test_valid_common_params_pass():
+    config.validate_params({"dataset": "custom", "seed": 0, "cutoff": "2011-09-01",
+                            "interim_dir": "data/interim/custom"})
+    config.validate_params({"cutoff": ""})  # empty means the day after the last order
+
+
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"dataset": "my_shop"}, "not one of online_retail_ii, synthetic, custom"),
+        ({"seed": "42"}, "seed='42': expected int, got str"),
+        ({"seed": True}, "expected int"),  # bool is not an int here
+        ({"seed": -1}, "below the minimum 0"),
+        ({"seed": 2**40}, "above the maximum"),
+        ({"cutoff": "01/09/2011"}, "not an ISO date YYYY-MM-DD"),
+        ({"cutoff": "2011-02-30"}, "not an ISO date"),
+        ({"sede": 1}, "unknown parameter 'sede'; known: cutoff, dataset"),
+    ],
+)
+def test_validate_params_errors(params, needle):
+    with pytest.raises(config.ParameterError) as exc:
+        config.validate_params(params)
+    assert needle in str(exc.value)
+    assert isinstance(exc.value, ValueError)
+
+
+def test_validate_params_reports_all_problems():
+    with pytest.raises(config.ParameterError) as exc:
+        config.validate_params({"dataset": "x", "seed": -5})
+    assert str(exc.value).count("\n  - ") == 2
+
+
+def test_notebook_specific_spec_range_and_float():
+    specs = {"churn_horizon_days": config.ParamSpec(int, min=1, max=3650),
+             "alpha": config.ParamSpec(float, min=0.0, max=1.0)}
+    config.validate_params({"churn_horizon_days": 90, "alpha": 1}, specs)  # int accepted as float
+    with pytest.raises(config.ParameterError, match="churn_horizon_days=0: below the minimum 1"):
+        config.validate_params({"churn_horizon_days": 0}, specs)
+    with pytest.raises(config.ParameterError, match="alpha=1.5: above the maximum 1.0"):
+        config.validate_params({"alpha": 1.5}, specs)
+
+
+def test_resolve_cutoff_order_and_range():
+    ts = pd.Series(pd.to_datetime(["2010-12-01 08:26", "2011-12-09 12:50"]))
+    assert config.resolve_cutoff("", ts) == pd.Timestamp("2011-12-10")  # midnight after last
+    assert config.resolve_cutoff("2011-06-01", ts) == pd.Timestamp("2011-06-01")
+    with pytest.raises(config.ParameterError, match="outside the data"):
+        config.resolve_cutoff("2009-01-01", ts)  # before the first order
+    with pytest.raises(config.ParameterError, match="outside the data"):
+        config.resolve_cutoff("2012-06-01", ts)
+
+
+def test_parse_date_names_parameter():
+    assert config.parse_date("2011-01-31", "start") == pd.Timestamp("2011-01-31")
+    with pytest.raises(config.ParameterError, match="start='31.01.2011'"):
+        config.parse_date("31.01.2011", "start")

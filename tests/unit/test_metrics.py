@@ -1,0 +1,102 @@
+"""Tests for helpers.metrics: hand-worked values for every metric."""
+
+import numpy as np
+import pytest
+
+from helpers import metrics
+
+
+def test_mae_rmse_hand_worked():
+    # errors 1, 0, 2 -> MAE 3/3 = 1; RMSE sqrt((1 + 0 + 4)/3) = sqrt(5/3)
+    assert metrics.mae([1, 2, 3], [2, 2, 5]) == pytest.approx(1.0)
+    assert metrics.rmse([1, 2, 3], [2, 2, 5]) == pytest.approx(np.sqrt(5 / 3))
+
+
+def test_mae_shape_mismatch_raises():
+    with pytest.raises(ValueError, match="shape"):
+        metrics.mae([1, 2], [1, 2, 3])
+
+
+def test_rmse_nan_raises():
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.rmse([1, np.nan], [1, 2])
+
+
+def test_smape_hand_worked():
+    # term 1: 2*|100-110|/(100+110) = 20/210 = 0.095238; term 2: 0/0 -> 0
+    # sMAPE = 100 * (0.095238 + 0)/2 = 4.7619 %
+    assert metrics.smape([100, 0], [110, 0]) == pytest.approx(100 * (20 / 210) / 2)
+
+
+def test_smape_bounds_and_empty():
+    # forecast 0 for a positive actual gives the maximum term 2 -> 200 %
+    assert metrics.smape([5], [0]) == pytest.approx(200.0)
+    with pytest.raises(ValueError, match="empty"):
+        metrics.smape([], [])
+
+
+def test_mase_hand_worked():
+    # y_train 1,3,2,4: one-step naive errors |3-1|,|2-3|,|4-2| = 2,1,2 -> scale 5/3
+    # test MAE of (5,5) vs (4,6) = 1 -> MASE = 1/(5/3) = 0.6
+    assert metrics.mase([5, 5], [4, 6], [1, 3, 2, 4]) == pytest.approx(0.6)
+    # m=2: errors |2-1|, |4-3| = 1, 1 -> scale 1 -> MASE 1
+    assert metrics.mase([5, 5], [4, 6], [1, 3, 2, 4], m=2) == pytest.approx(1.0)
+
+
+def test_mase_failures():
+    with pytest.raises(ValueError, match="more than m"):
+        metrics.mase([1], [1], [1, 2], m=2)
+    with pytest.raises(ValueError, match="scale is zero"):
+        metrics.mase([1], [2], [3, 3, 3])
+
+
+def test_coverage_hand_worked():
+    # 1 in [0,2] yes; 2 in [2.5,3] no; 3 in [3,4] yes (closed) -> 2/3
+    assert metrics.coverage([1, 2, 3], [0, 2.5, 3], [2, 3, 4]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="lo > hi"):
+        metrics.coverage([1], [2], [1])
+
+
+def test_lift_table_hand_worked():
+    # scores descending 10..1; y = 1,1,0,0,1,0,0,0,0,0; 5 bins of 2
+    # bins: (1,1) (0,0) (1,0) (0,0) (0,0); base rate 0.3
+    # rates 1, 0, .5, 0, 0 -> lift 3.333, 0, 1.667, 0, 0; cum gain 2/3, 2/3, 1, 1, 1
+    y = [1, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+    t = metrics.lift_table(y, np.arange(10, 0, -1), n_bins=5)
+    assert t["positives"].tolist() == [2, 0, 1, 0, 0]
+    assert t["lift"].to_numpy() == pytest.approx([1 / 0.3, 0, 0.5 / 0.3, 0, 0])
+    assert t["cum_gain"].to_numpy() == pytest.approx([2 / 3, 2 / 3, 1, 1, 1])
+    # cumulative lift at decile 3: 3 positives in 6 rows = 0.5 / 0.3
+    assert t.loc[3, "cum_lift"] == pytest.approx(0.5 / 0.3)
+
+
+def test_lift_table_failures():
+    with pytest.raises(ValueError, match="0/1"):
+        metrics.lift_table([0, 2], [1, 2], n_bins=2)
+    with pytest.raises(ValueError, match="no positives"):
+        metrics.lift_table([0, 0], [1, 2], n_bins=2)
+
+
+def test_bootstrap_ci_constant_and_reproducible():
+    assert metrics.bootstrap_ci(np.full(20, 5.0), np.mean, n_boot=50, seed=1) == (5.0, 5.0, 5.0)
+    x = np.arange(100.0)
+    a = metrics.bootstrap_ci(x, np.mean, n_boot=200, seed=3)
+    b = metrics.bootstrap_ci(x, np.mean, n_boot=200, seed=3)
+    assert a == b
+    point, lo, hi = a
+    # mean 49.5; se = 28.87/sqrt(100) = 2.89 -> 95% interval roughly 49.5 ± 5.7
+    assert point == pytest.approx(49.5) and 42 < lo < point < hi < 57
+
+
+def test_bootstrap_ci_pairs():
+    # paired resampling keeps rows together: the difference y - x is always 1
+    x = np.arange(30.0)
+    point, lo, hi = metrics.bootstrap_ci((x, x + 1), lambda a, b: float(np.mean(b - a)), 50, 0)
+    assert (point, lo, hi) == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_bootstrap_ci_failures():
+    with pytest.raises(ValueError, match="level"):
+        metrics.bootstrap_ci([1, 2, 3], np.mean, level=1.5)
+    with pytest.raises(ValueError, match="different lengths"):
+        metrics.bootstrap_ci(([1, 2], [1, 2, 3]), lambda a, b: 0.0)

@@ -1,0 +1,131 @@
+"""Tests for helpers.segments: clustering, tiers, playbook and export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import segments
+
+KEY = b"k" * 32
+
+
+def _blobs(seed: int = 0) -> pd.DataFrame:
+    """Three well separated groups of 30 customers in raw RFM units."""
+    rng = np.random.default_rng(seed)
+    groups = [(5, 40, 4000), (60, 5, 500), (300, 1, 50)]  # recency d, orders, GBP
+    rows = []
+    for r, f, m in groups:
+        for _ in range(30):
+            rows.append((r * rng.uniform(0.9, 1.1), round(f * rng.uniform(0.9, 1.1)),
+                         m * rng.uniform(0.9, 1.1)))  # fmt: skip
+    df = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary_gbp"])
+    df.index = pd.Index(range(100, 190), name="customer_id")
+    return df
+
+
+def test_cluster_features_standardised() -> None:
+    f = segments.cluster_features(_blobs())
+    np.testing.assert_allclose(f.mean().to_numpy(), 0, atol=1e-12)
+    np.testing.assert_allclose(f.std(ddof=0).to_numpy(), 1, atol=1e-12)
+    # log1p: frequency 0 and 1 differ by log(2) before scaling
+    raw = pd.DataFrame({"recency_days": [0, 1], "frequency": [0, 1], "monetary_gbp": [0, 0]})
+    g = segments.cluster_features(raw)
+    assert g["monetary_gbp"].tolist() == [0.0, 0.0]  # constant column: sd replaced by 1
+    with pytest.raises(ValueError, match="negative"):
+        segments.cluster_features(raw.assign(frequency=[-1, 1]))
+
+
+def test_choose_k_finds_three_blobs() -> None:
+    k, table = segments.choose_k(segments.cluster_features(_blobs()), 2, 5, seed=1)
+    assert k == 3
+    assert table.loc[3, "stability_ari"] == pytest.approx(1.0)
+    assert table["chosen"].sum() == 1
+    with pytest.raises(ValueError, match="k_min"):
+        segments.choose_k(segments.cluster_features(_blobs()), 1, 3)
+
+
+def test_fit_clusters_orders_by_value() -> None:
+    raw = _blobs()
+    lab = segments.fit_clusters(segments.cluster_features(raw), 3, seed=7)
+    # group 1 (recent, frequent, high spend) is cluster 1; group 3 (lapsed) is cluster 3
+    assert lab.iloc[:30].eq(1).all() and lab.iloc[30:60].eq(2).all() and lab.iloc[60:].eq(3).all()
+    # labels do not depend on the seed
+    assert lab.equals(segments.fit_clusters(segments.cluster_features(raw), 3, seed=99))
+    d = segments.describe_clusters(raw, lab)
+    assert d["n_customers"].tolist() == [30, 30, 30]
+    with pytest.raises(ValueError, match="k=1"):
+        segments.fit_clusters(segments.cluster_features(raw), 1)
+
+
+def test_crosstab_segments() -> None:
+    seg = pd.Series(["a", "a", "b", "b"], index=[1, 2, 3, 4])
+    cl = pd.Series([1, 1, 2, 2], index=[1, 2, 3, 4])
+    t = segments.crosstab_segments(seg, cl)
+    assert t.loc["a", 1] == 2 and t.attrs["adjusted_rand"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="indexes differ"):
+        segments.crosstab_segments(seg, cl.set_axis([5, 6, 7, 8]))
+
+
+def test_value_tiers_hand_worked() -> None:
+    idx = pd.Index(range(1, 13), name="customer_id")
+    # customers 1, 2 have one order -> potential whatever their CLV;
+    # 10 repeat buyers with CLV 100, 90, ..., 10: top 20 % (2) high, next 30 % (3) medium, 5 low
+    clv = pd.Series([500.0, 0.0] + [100.0 - 10 * i for i in range(10)], index=idx)
+    freq = pd.Series([1, 1] + [2] * 10, index=idx)
+    t = segments.value_tiers(clv, freq).astype(str).tolist()
+    assert t == ["potential"] * 2 + ["high"] * 2 + ["medium"] * 3 + ["low"] * 5
+    with pytest.raises(ValueError, match="indexes differ"):
+        segments.value_tiers(clv, freq.iloc[1:])
+
+
+def test_playbook_table() -> None:
+    v = pd.DataFrame(
+        {"tier": ["high", "high", "potential"], "segment": ["champions", "champions", "new"],
+         "clv_12m": [100.0, 50.0, 5.0]}
+    )  # fmt: skip
+    p = segments.playbook_table(v)
+    assert len(p) == 2
+    row = p[p.tier == "high"].iloc[0]
+    assert row.n_customers == 2 and row.clv_12m_gbp == 150.0
+    assert row.action.startswith("Protect") and "referrals" in row.action
+    with pytest.raises(ValueError, match="clv_12m"):
+        segments.playbook_table(v.drop(columns="clv_12m"))
+
+
+def _value_inputs() -> tuple:
+    idx = pd.Index([7, 8, 9], name="customer_id")
+    scores = pd.DataFrame(
+        {"r_score": [5, 3, 1], "f_score": [5, 3, 1], "m_score": [4, 3, 1],
+         "rfm_cell": ["554", "333", "111"]}, index=idx,
+    )  # fmt: skip
+    seg = pd.Series(["champions", "need_attention", "lost"], index=idx)
+    cl = pd.Series([1, 2, 3], index=idx)
+    tier = pd.Series(["high", "medium", "potential"], index=idx)
+    model = pd.DataFrame(
+        {"p_alive": [0.9, 0.5, 1.0], "expected_purchases_52w": [5.0, 1.0, 0.2],
+         "clv_12m": [500.0, 80.0, 10.0]}, index=idx,
+    )  # fmt: skip
+    return scores, seg, cl, tier, model
+
+
+def test_customer_value_table_and_export(tmp_path) -> None:
+    t = segments.customer_value_table(*_value_inputs(), key=KEY)
+    assert t["customer_id"].tolist() == [7, 8, 9]
+    assert t["customer_key"].str.startswith("c_").all() and t["customer_key"].nunique() == 3
+    pq, csv = segments.export_customer_value(t, tmp_path / "proc", tmp_path / "rep")
+    back = pd.read_parquet(pq)
+    assert len(back) == 3 and "customer_id" in back
+    exp = pd.read_csv(csv)
+    assert list(exp.columns) == list(segments.EXPORT_COLUMNS)
+    assert "customer_id" not in exp.columns and csv.name == "customer_value.csv"
+    assert csv.parent.name == "exports"
+
+
+def test_customer_value_table_rejects_misaligned() -> None:
+    scores, seg, cl, tier, model = _value_inputs()
+    with pytest.raises(ValueError, match="tier index"):
+        segments.customer_value_table(scores, seg, cl, tier.iloc[:2], model, KEY)
+    with pytest.raises(ValueError, match="missing column"):
+        segments.export_customer_value(pd.DataFrame({"customer_key": ["c_1"]}), "/tmp", "/tmp")
