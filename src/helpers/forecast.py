@@ -535,3 +535,35 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
     out["mase_sd"] = scores.groupby("model")["mase"].std()
     out["n_origins"] = scores.groupby("model").size()
     return out.sort_values("mase")
+
+
+def forward_forecast(
+    series: pd.Series, forecasters: dict[str, Forecaster], members: list[str], h: int
+) -> pd.DataFrame:
+    """Forecast ``h`` weeks past the end of ``series`` with the chosen model.
+
+    ``members`` lists one forecaster (a single model) or several (an equal-weight combination,
+    averaged exactly as :func:`combine_forecasts` does in the backtest). Returns the usual frame
+    (index = future week labels; ``mean``, ``lo80`` … ``hi95`` in GBP).
+    """
+    missing = [m for m in members if m not in forecasters]
+    if not members or missing:
+        raise ValueError(f"forward_forecast: unknown or no members {missing or members}")
+    frames = [forecasters[m](series, h).set_axis(future_index(series, h)) for m in members]
+    return sum(frames) / len(frames)
+
+
+def total_with_bounds(fc: pd.DataFrame, level: int = 80) -> dict[str, float]:
+    """Total of a forecast frame over its weeks, GBP, with the sum of the weekly bounds.
+
+    Summing weekly bounds assumes perfectly correlated weekly errors, so the band is wide
+    (conservative) for a total; it is labelled that way wherever it is quoted.
+    """
+    for col in ("mean", f"lo{level}", f"hi{level}"):
+        if col not in fc.columns:
+            raise ValueError(f"total_with_bounds: forecast has no column {col!r}")
+    return {
+        "total_gbp": float(fc["mean"].sum()),
+        f"lo{level}_gbp": float(fc[f"lo{level}"].sum()),
+        f"hi{level}_gbp": float(fc[f"hi{level}"].sum()),
+    }

@@ -188,3 +188,26 @@ def test_make_bottom_up_wraps_and_checks():
     assert list(fc.index) == list(y.index[60:63])
     with pytest.raises(ValueError, match="customer_id"):
         F.make_bottom_up(lines.drop(columns="customer_id"))
+
+
+def test_forward_forecast_averages_members_and_totals():
+    idx = pd.date_range("2024-01-07", periods=30, freq="W-SUN")
+    y = pd.Series(np.arange(30, dtype=float), index=idx)
+    # naive forecasts the last value 29; a constant-100 model forecasts 100: the combination
+    # is (29 + 100) / 2 = 64.5 per week, total over 3 weeks = 193.5
+    const = lambda train, h: pd.DataFrame(  # noqa: E731
+        {"mean": [100.0] * h, "lo80": [90.0] * h, "hi80": [110.0] * h,
+         "lo95": [80.0] * h, "hi95": [120.0] * h})
+    fcs = {"naive": F.fc_naive, "const": const}
+    out = F.forward_forecast(y, fcs, ["naive", "const"], 3)
+    assert list(out.index) == list(pd.date_range("2024-08-04", periods=3, freq="W-SUN"))
+    assert np.allclose(out["mean"], 64.5)
+    tot = F.total_with_bounds(out)
+    assert tot["total_gbp"] == pytest.approx(193.5)
+    single = F.forward_forecast(y, fcs, ["const"], 2)
+    assert F.total_with_bounds(single, 95) == {"total_gbp": 200.0, "lo95_gbp": 160.0,
+                                                      "hi95_gbp": 240.0}
+    with pytest.raises(ValueError, match="unknown"):
+        F.forward_forecast(y, fcs, ["nope"], 2)
+    with pytest.raises(ValueError, match="no column"):
+        F.total_with_bounds(out.drop(columns="lo80"))
