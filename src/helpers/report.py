@@ -70,11 +70,34 @@ def fmt(m: Any, spec: str = ",.0f", unit: str = "") -> str:
 
 
 def save_fig(
-    fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110
+    fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110,
+    show: bool = True,
 ) -> Path:
-    """Save ``fig`` as ``<fig_dir>/<name>.png`` (deterministic metadata) and return the path."""
+    """Save ``fig`` as ``<fig_dir>/<name>.png`` (deterministic metadata) and return the path.
+
+    Inside a notebook (an IPython kernel) the saved PNG is also displayed when ``show``, so the
+    rendered report shows exactly the file in ``figures/`` (the kernel runs matplotlib's Agg
+    backend, which shows nothing by itself). The figure is closed to free its memory.
+    """
+    import matplotlib.pyplot as plt
+
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
     path = fig_dir / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    if show and _in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
     return path
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (not plain Python or the IPython terminal)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
