@@ -288,25 +288,28 @@ def fc_xgboost(
 # --------------------------------------------------------------------------- bottom-up
 
 
-def seasonal_ratio(y: np.ndarray, h: int, window: int = 8, season: int = 52) -> np.ndarray:
+def seasonal_ratio(
+    y: np.ndarray, h: int, window: int = 8, season: int = 52, shift: int = 0
+) -> np.ndarray:
     """Last year's seasonal lift for the next ``h`` weeks, clipped to [0.5, 2].
 
-    ratio_k = y[n - season + k - 1] / mean(y[n - season - window : n - season]) for k = 1..h:
-    the same week one season ago relative to the ``window`` weeks before last year's origin.
-    All ones when fewer than ``season + window`` weeks exist.
+    ratio_k = y[n - season + k - 1 - shift] / mean(y[n - season - window : n - season]) for
+    k = 1..h: the same week one season ago relative to the ``window`` weeks before last year's
+    origin. ``shift`` (weeks, scenario analysis) moves last year's pattern later (> 0) or
+    earlier (< 0). All ones when fewer than ``season + window + max(shift, 0)`` weeks exist.
     """
     y = np.asarray(y, dtype=float)
     n = y.size
-    if n < season + window:
+    if n < season + window + max(shift, 0):
         return np.ones(h)
     before = y[n - season - window : n - season].mean()
-    ly = np.array([y[n - season + i] if n - season + i < n else np.nan for i in range(h)])
+    ly = np.array([y[j] if 0 <= (j := n - season + i - shift) < n else np.nan for i in range(h)])
     ratio = np.where(np.isnan(ly), 1.0, ly / max(before, 1e-9))
     return np.clip(ratio, 0.5, 2.0)
 
 
 def new_revenue_forecast(
-    other: pd.Series, h: int, window: int = 8, season: int = 52
+    other: pd.Series, h: int, window: int = 8, season: int = 52, shift: int = 0
 ) -> pd.DataFrame:
     """Forecast of revenue not explained by existing customers (new customers + guests), GBP.
 
@@ -316,7 +319,7 @@ def new_revenue_forecast(
     """
     y = _check_train(other, window + 1, "new_revenue_forecast")
     base = y[-window:].mean()
-    ratio = seasonal_ratio(y, h, window, season)
+    ratio = seasonal_ratio(y, h, window, season, shift)
     sigma = np.std(y[-window:], ddof=1)
     return _frame(future_index(other, h), base * ratio, np.repeat(sigma, h))
 
@@ -327,6 +330,8 @@ def bottom_up_forecast(
     h: int,
     window: int = 8,
     seasonal: bool = True,
+    season_shift: int = 0,
+    other_factor: float = 1.0,
 ) -> pd.DataFrame:
     """Customer-based forecast of weekly revenue for the ``h`` weeks after ``origin_end``.
 
@@ -349,6 +354,10 @@ def bottom_up_forecast(
     seasonal
         Multiply the existing-customer part by :func:`seasonal_ratio` of last year's
         existing-customer revenue (BG/NBD itself has no seasonality).
+    season_shift, other_factor
+        Scenarios (notebook 06): last year's seasonal pattern moved by ``season_shift`` weeks,
+        and the new-customer-and-guest part multiplied by ``other_factor`` (0.9 = 10% fewer
+        new customers). The defaults give the plain forecast.
     """
     from helpers import clv
 
@@ -385,8 +394,8 @@ def bottom_up_forecast(
     )
     other = (weekly - ex_weekly).clip(lower=0.0)
     if seasonal:
-        existing = existing * seasonal_ratio(ex_weekly.to_numpy(), h, window)
-    other_fc = new_revenue_forecast(other, h, window=window)
+        existing = existing * seasonal_ratio(ex_weekly.to_numpy(), h, window, shift=season_shift)
+    other_fc = new_revenue_forecast(other, h, window=window, shift=season_shift) * other_factor
     out = other_fc.copy()
     out["mean"] = other_fc["mean"].to_numpy() + existing
     out["existing_gbp"] = existing

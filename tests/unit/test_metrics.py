@@ -100,3 +100,21 @@ def test_bootstrap_ci_failures():
         metrics.bootstrap_ci([1, 2, 3], np.mean, level=1.5)
     with pytest.raises(ValueError, match="different lengths"):
         metrics.bootstrap_ci(([1, 2], [1, 2, 3]), lambda a, b: 0.0)
+
+
+def test_diebold_mariano_hand_worked():
+    from scipy import stats
+
+    from helpers.metrics import diebold_mariano
+
+    # e1 = [1, 2, 1, 2], e2 = [2, 2, 2, 2], squared loss: d = [1-4, 4-4, 1-4, 4-4] = [-3, 0, -3, 0]
+    # mean -1.5; gamma0 = mean((d+1.5)^2) = 2.25; DM = -1.5 / sqrt(2.25/4) = -2
+    # HLN factor sqrt((4 + 1 - 2) / 4) = sqrt(0.75); DM* = -2 * 0.8660254 = -1.7320508
+    stat, p = diebold_mariano([1, 2, 1, 2], [2, 2, 2, 2])
+    assert stat == pytest.approx(-1.7320508, rel=1e-6)
+    # two-sided t with 3 df at 1.7320508: 2 * 0.0908... = 0.1817
+    assert p == pytest.approx(2 * stats.t.sf(1.7320508, 3), rel=1e-6)
+    with pytest.raises(ValueError, match="zero variance"):
+        diebold_mariano([1, 1, 1], [1, 1, 1])
+    with pytest.raises(ValueError, match="h must"):
+        diebold_mariano([1, 2, 3], [1, 2, 4], h=0)
