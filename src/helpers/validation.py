@@ -108,7 +108,8 @@ def label_change(a: pd.Series, b: pd.Series) -> dict[str, float]:
     common = a.index.intersection(b.index)
     if len(common) == 0:
         raise ValueError("label_change: no customer in both labelings")
-    x, y = a.loc[common].astype(str), b.loc[common].astype(str)
+    x = a.loc[common].astype(str).to_numpy()
+    y = b.loc[common].astype(str).to_numpy()
     return {"customers": int(len(common)), "share_changed": float((x != y).mean()),
             "adjusted_rand": float(adjusted_rand_score(x, y))}
 
