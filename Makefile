@@ -9,6 +9,7 @@
 #   ENGINE        data-layer engine: pandas (default) | spark (needs `make setup-spark`)
 #   PARAMS        extra notebook parameters, e.g. PARAMS="churn_horizon_days=60 n_quantiles=4"
 #   OFFLINE=1     never try to download
+#   BENCH_ARGS    extra arguments of `make bench`, e.g. BENCH_ARGS="--full --e2e"
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -115,7 +116,7 @@ verify: $(VENV)/.installed ## re-run the study and compare metrics.json with the
 	$(PY) -m helpers.verify --dataset $(DATASET) $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR))
 
 bench: $(VENV)/.installed ## benchmarks: end-to-end time, stage profile, scaling, tool comparison
-	$(PY) bench/run_all.py $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR))
+	$(PY) bench/run_all.py $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR)) $(BENCH_ARGS)
 
 privacy-scan: $(VENV)/.installed ## scan reports/ and exports for raw customer IDs and e-mails
 	$(PY) scripts/privacy_scan.py reports
