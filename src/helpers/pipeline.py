@@ -99,6 +99,25 @@ def check_against_notebook(nb_path: Path, params: dict[str, Any]) -> dict[str, A
     return out
 
 
+def check_known_overrides(overrides: dict[str, Any], notebook_dir: Path) -> None:
+    """Refuse a command-line parameter that no notebook declares (a typo must not pass).
+
+    A parameter declared by *some* notebook is passed to each notebook that declares it and
+    ignored by the others (e.g. ``churn_horizon_days`` only matters to 05 and 06).
+    """
+    import papermill
+
+    known: set[str] = {"raw_dir", "engine", "mapping"}
+    for nb in sorted(notebook_dir.glob("[0-9][0-9]*.ipynb")):
+        known |= set(papermill.inspect_notebook(str(nb)))
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise config.ParameterError(
+            f"unknown parameter(s) {', '.join(unknown)}; no notebook declares them.\n"
+            f"  valid parameters: {', '.join(sorted(known))}"
+        )
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     from helpers import ingest
 
@@ -139,6 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not nb.exists():
         raise config.ParameterError(f"notebook {nb} not found")
     overrides = dict(_split_kv(kv) for kv in args.param)
+    check_known_overrides(overrides, nb.parent)
     params = load_params(args.dataset, nb.name, Path(args.params_dir), overrides)
     params = check_against_notebook(nb, params)
     reports_dir = Path(params.get("reports_dir", dataset_paths(args.dataset)["reports_dir"]))

@@ -116,3 +116,18 @@ def test_check_columns_lists_available():
 def test_input_error_message():
     e = mp.InputError("a.csv", "bad", column="Qty", row=7)
     assert str(e) == "a.csv, row 7, column 'Qty': bad" and isinstance(e, ValueError)
+
+
+def test_every_mapping_key_is_documented():
+    """docs/mapping.md names every key parse_mapping accepts, so the doc cannot drift."""
+    from pathlib import Path
+
+    from helpers import mapping as M
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
+    keys = (M.TOP_KEYS + M.SOURCE_KEYS + M.SQL_KEYS + M.PARSE_KEYS + M.CURRENCY_KEYS
+            + M.CANCEL_KEYS + M.REQUIRED_COLUMNS + M.OPTIONAL_COLUMNS + M.CUSTOMER_ATTRIBUTES)
+    missing = [k for k in keys if f"`{k}`" not in doc]
+    assert missing == [], f"keys not documented in docs/mapping.md: {missing}"
+    for reason in __import__("helpers.adapters.custom", fromlist=["x"]).ADAPTER_REASONS:
+        assert f"`{reason}`" in doc, reason

@@ -63,3 +63,14 @@ def test_prose_quotes_no_literal_results(nb):
         body = re.sub(r"`[^`]*`|\$[^$]*\$", "", cell.source)  # code spans and formulas are fine
         offenders += [m.group(0) for m in LITERAL_NUMBER.finditer(body)]
     assert offenders == [], f"{path.name}: literal numbers in markdown {offenders[:10]}"
+
+
+def test_papermill_sees_every_parameter(nb):
+    """A parameter papermill cannot parse (e.g. '=' in its comment) would be silently ignored
+    when overridden: every assignment in the parameters cell must be declared."""
+    path, book = nb
+    cell = next(c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    names = [ln.split(":")[0].strip() for ln in cell.source.splitlines()
+             if re.match(r"^[a-z_][a-z0-9_]*\s*:", ln)]
+    declared = set(papermill.inspect_notebook(str(path)))
+    assert [n for n in names if n not in declared] == [], path.name

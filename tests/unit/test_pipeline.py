@@ -91,3 +91,11 @@ def test_rendered_html_needs_no_network(tmp_path):
     assert "<math" in html
     assert 'src="http' not in html
     assert (tmp_path / "t.html").stat().st_mode & 0o044  # readable by others, not 0600
+
+
+def test_unknown_override_is_refused_with_valid_names(capsys):
+    code = pipeline.main(["run", "notebooks/07_case_study.ipynb", "--dataset", "online_retail_ii",
+                          "-p", "churn_horizn_days=60"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown parameter(s) churn_horizn_days" in err and "churn_horizon_days" in err
