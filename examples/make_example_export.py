@@ -34,20 +34,28 @@ COUNTRIES = ["Germany", "France", "Netherlands", "Belgium", "Austria"]
 REGIONS = ["North", "South", "East", "West"]
 
 
-def make_export(rows: int = 2000, seed: int = 42) -> pd.DataFrame:
-    """A fake export of about ``rows`` lines (orders of 1-6 lines, ~3 % cancelled)."""
+def make_export(rows: int = 6000, seed: int = 42, days: int = 730) -> pd.DataFrame:
+    """A fake export of about ``rows`` lines over ``days`` days (orders of 1-6 lines, ~3 %
+    cancelled). Two years by default: the forecasting notebook needs more than a year."""
     rng = np.random.default_rng(seed)
     n_cust = max(rows // 12, 5)
     cust_ids = np.array([f"K{70000 + i}" for i in range(n_cust)])
     cust_country = rng.choice(COUNTRIES, n_cust)
     cust_region = rng.choice(REGIONS, n_cust)
+    # customers differ: how often they buy (gamma weights), when they arrive (uniform) and how
+    # long they stay (exponential, mean a year), so the export shows churn like a real one
+    weight = rng.gamma(0.8, 1.0, n_cust)
+    arrive = rng.integers(0, days - 30, n_cust)
+    leave = np.minimum(arrive + rng.exponential(365, n_cust).astype(int) + 30, days)
+    spend_mult = rng.gamma(2.0, 0.5, n_cust)
     start = pd.Timestamp("2023-01-02")
     out, order_no = [], 0
     while sum(len(o) for o in out) < rows:
         order_no += 1
-        c = int(rng.integers(n_cust))
+        c = int(rng.choice(n_cust, p=weight / weight.sum()))
         guest = rng.random() < 0.05
-        ts = start + pd.Timedelta(minutes=int(rng.integers(0, 365 * 24 * 60)))
+        minute = int(rng.integers(arrive[c] * 1440, leave[c] * 1440))
+        ts = start + pd.Timedelta(minutes=minute)
         k = int(rng.integers(1, 7))
         prods = rng.choice(len(PRODUCTS), k, replace=False)
         cancelled = rng.random() < 0.03
@@ -60,7 +68,7 @@ def make_export(rows: int = 2000, seed: int = 42) -> pd.DataFrame:
                     "OrderDate": ts.strftime("%d/%m/%Y %H:%M"),
                     "SKU": code,
                     "Product": desc,
-                    "Qty": int(rng.integers(1, 13)),
+                    "Qty": max(1, int(round(rng.integers(1, 13) * spend_mult[c]))),
                     "UnitPrice": f"€{price:.2f}".replace(".", ","),
                     "Customer": "" if guest else cust_ids[c],
                     "Email": "" if guest else f"{cust_ids[c].lower()}@example.com",
@@ -91,11 +99,12 @@ def make_export(rows: int = 2000, seed: int = 42) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--rows", type=int, default=6000)
+    ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=str(Path(__file__).with_name("shop_export.csv")))
     args = ap.parse_args()
-    df = make_export(args.rows, args.seed)
+    df = make_export(args.rows, args.seed, args.days)
     df.to_csv(args.out, sep=";", index=False, encoding="utf-8")
     print(f"wrote {args.out} ({len(df)} rows)")
 

@@ -600,4 +600,13 @@ def customer_lifetime_value(
         now = bgnbd.expected_purchases(float(k), f, r, T)
         clv += (now - cum) * spend / (1.0 + d) ** k
         cum = now
+    bad = ~np.isfinite(clv)
+    if bad.any():
+        raise ValueError(
+            f"customer_lifetime_value: CLV is not finite for {int(bad.sum())} of {len(clv)} "
+            f"customers: the fits are degenerate ({bgnbd}; {gg}). BG/NBD drop-out parameters "
+            "a, b near 0 mean the data show no drop-out at all, Gamma-Gamma q, gamma growing "
+            "without bound mean spend per purchase barely varies; check the data (e.g. a "
+            "simulated export) or the time unit before using CLV."
+        )
     return pd.Series(clv, index=summary.index, name="clv_gbp")
