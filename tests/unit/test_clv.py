@@ -234,3 +234,16 @@ def test_dense_and_sorted_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     dense = clv.summarise_transactions(lines, "2023-12-31")
     monkeypatch.setattr(clv, "_DENSE_LIMIT", 0)
     pd.testing.assert_frame_equal(dense, clv.summarise_transactions(lines, "2023-12-31"))
+
+
+def test_clv_refuses_degenerate_fit():
+    """a = b = 0 (no drop-out) makes the BG/NBD expectation 0 * log(0): an explained error,
+    not NaN values that surface later as 'null CLV'."""
+    import pandas as pd
+
+    bg = clv.BGNBD(r=1.0, alpha=5.0, a=0.0, b=0.0, log_likelihood=0.0, n=2)
+    gg = clv.GammaGamma(p=2.0, q=3.0, gamma=10.0, log_likelihood=0.0, n=2)
+    summary = pd.DataFrame({"frequency": [2.0, 1.0], "recency": [10.0, 4.0], "T": [20.0, 8.0],
+                            "monetary_value": [30.0, 20.0]})
+    with pytest.raises(ValueError, match="degenerate"):
+        clv.customer_lifetime_value(bg, gg, summary, horizon=4)
