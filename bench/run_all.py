@@ -37,10 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = ["100000", "1000000"] + (["10000000"] if args.full else [])
     lines_args = [a for s in sizes for a in ("--lines", s)]
+    tag = "" if args.full else "_quick"  # the committed synth.json / datalayer.json are --full
     rcs = [
         run("synthetic generator", ["bench/bench_synth.py", *lines_args,
-                                    "--json-out", "bench/results/synth.json"]),
-        run("data layer scaling", ["bench/bench_datalayer.py", *lines_args]),
+                                    "--json-out", f"bench/results/synth{tag}.json"]),
+        run("data layer scaling", ["bench/bench_datalayer.py", *lines_args,
+                                   "--json-out", f"bench/results/datalayer{tag}.json"]),
         run("tools on synthetic data", ["bench/bench_tools.py", "--lines", "1000000",
                                         "--json-out", "bench/results/tools_synthetic.json"]),
     ]
