@@ -1,6 +1,8 @@
 """Cleaning rules and the ledger that accounts for every removed row and pound.
 
-Each raw line gets at most one reason code: the FIRST rule (in :data:`RULES` order) that
+The rules and the ledger are written once, in SQL (:mod:`helpers.sqlrules`), which the embedded
+engine (DuckDB, the default) and Spark both run (:mod:`helpers.engines`). Each raw line gets at
+most one reason code: the FIRST rule (in :data:`RULES` order) that
 applies. Lines with a reason go to the quarantine table; the rest are kept. The ledger reports,
 per reason, rows, units and ``Quantity x Price`` in GBP, and reconciles exactly:
 ``rows_in = rows_kept + sum(rows set aside)`` and the same for revenue. Revenue is summed in
@@ -128,41 +130,12 @@ def revenue_milli(quantity: pd.Series, unit_price: pd.Series) -> np.ndarray:
     return q * p
 
 
-def match_cancellations(df: pd.DataFrame, active: pd.Series) -> pd.DataFrame:
-    """Match cancellation lines to the latest earlier purchase they exactly reverse.
-
-    A cancellation (invoice ``C...``, quantity -n) matches a purchase of the same customer and
-    stock code with quantity n dated at or before it; each purchase is matched at most once
-    (the earliest cancellation wins; later ones stay unmatched).
-
-    Returns
-    -------
-    DataFrame
-        ``cancel_line_id``, ``purchase_line_id`` for every matched pair.
-    """
-    inv = df["invoice"].astype("string")
-    has_cust = df["source_customer_id"].notna()
-    canc = df[active & inv.str.startswith("C").fillna(False) & has_cust & (df["quantity"] < 0)]
-    purch = df[active & ~inv.str.match(r"^[AC]").fillna(False) & has_cust & (df["quantity"] > 0)]
-    if canc.empty or purch.empty:
-        return pd.DataFrame({"cancel_line_id": [], "purchase_line_id": []}, dtype="int64")
-    key = ["source_customer_id", "stock_code", "qty"]
-    c = pd.DataFrame({"cancel_line_id": canc["line_id"], "ts": canc["invoice_ts"],
-                      "source_customer_id": canc["source_customer_id"].astype(str),
-                      "stock_code": canc["stock_code"].astype(str),
-                      "qty": -canc["quantity"]}).sort_values(["ts", "cancel_line_id"])
-    p = pd.DataFrame({"purchase_line_id": purch["line_id"], "ts": purch["invoice_ts"],
-                      "source_customer_id": purch["source_customer_id"].astype(str),
-                      "stock_code": purch["stock_code"].astype(str),
-                      "qty": purch["quantity"]}).sort_values(["ts", "purchase_line_id"])
-    m = pd.merge_asof(c, p, on="ts", by=key, direction="backward", allow_exact_matches=True)
-    m = m.dropna(subset=["purchase_line_id"])
-    m = m.drop_duplicates("purchase_line_id", keep="first")
-    return m[["cancel_line_id", "purchase_line_id"]].astype("int64").reset_index(drop=True)
-
-
-def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> CleanResult:
+def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules(),
+          engine: str | object | None = None) -> CleanResult:
     """Apply the cleaning rules to raw source-standard lines.
+
+    The rules and the ledger are defined once, in SQL (:mod:`helpers.sqlrules`), and run on the
+    embedded engine (DuckDB, default) or on Spark: both give the same table.
 
     Parameters
     ----------
@@ -170,6 +143,9 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> CleanRes
         Output of an adapter (``helpers.ingest.RAW_COLUMNS`` plus ``set_aside``).
     rules
         Rule parameters.
+    engine
+        ``None``/``"duckdb"``/``"pandas"`` (embedded), ``"spark"``, or an engine object from
+        :func:`helpers.engines.get_engine` (left open for the caller to reuse).
 
     Returns
     -------
@@ -177,85 +153,51 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> CleanRes
         ``kept`` and ``quarantine`` partition the input rows exactly (``line_id`` = 1-based
         position in ``raw``); ``ledger`` has one row per reason plus the kept rows.
     """
+    from helpers import engines, sqlrules
+
     missing = [c for c in VALUE_COLUMNS if c not in raw.columns]
     if missing:
         raise ValueError(f"clean: input lacks column(s) {missing}")
     df = raw.reset_index(drop=True).copy()
     df["line_id"] = np.arange(1, len(df) + 1, dtype="int64")
     if "set_aside" in df.columns:
-        reason = df["set_aside"].astype("object").where(df["set_aside"].notna(), None)
+        df["set_aside"] = df["set_aside"].astype("string")
     else:
-        reason = pd.Series([None] * len(df), index=df.index, dtype="object")
-    detail = pd.Series([None] * len(df), index=df.index, dtype="object")
-
-    def mark(mask: pd.Series | np.ndarray, code: str) -> None:
-        m = pd.Series(mask, index=df.index).astype("boolean").fillna(False).astype(bool)
-        m = m & reason.isna()
-        reason[m] = code
-        log.info("rule %-22s %9d rows", code, int(m.sum()))
-
-    inv = df["invoice"].astype("string").str.strip()
-    essentials = ["invoice", "stock_code", "quantity", "unit_price", "invoice_ts"]
-    mark(df[essentials].isna().any(axis=1), "missing_value")
-    if rules.drop_exact_duplicates:
-        active = reason.isna()
-        dup = (
-            df.loc[active, list(VALUE_COLUMNS)]
-            .duplicated(keep="first")
-            .reindex(df.index, fill_value=False)
-        )
-        mark(dup, "exact_duplicate")
-    mark(inv.str.startswith("A"), "bad_debt_adjustment")
-    is_canc = inv.str.startswith("C").fillna(False)
-    if rules.match_cancellations:
-        pairs = match_cancellations(df, reason.isna())
-        idx_c = pairs["cancel_line_id"].to_numpy() - 1
-        idx_p = pairs["purchase_line_id"].to_numpy() - 1
-        detail.iloc[idx_c] = ["reverses line " + str(x) for x in pairs["purchase_line_id"]]
-        detail.iloc[idx_p] = ["reversed by line " + str(x) for x in pairs["cancel_line_id"]]
-        unmatched_c = is_canc & reason.isna() & detail.isna()
-        detail[unmatched_c] = "unmatched"
-        mark(is_canc, "cancellation")
-        p_mask = pd.Series(False, index=df.index)
-        p_mask.iloc[idx_p] = True
-        mark(p_mask, "cancelled_original")
-    else:
-        mark(is_canc, "cancellation")
-    mark(is_non_product(df["stock_code"], rules), "non_product")
-    mark(df["quantity"] <= 0, "non_positive_quantity")
-    mark(df["unit_price"] <= 0, "non_positive_price")
-    mark(df["quantity"] > rules.max_quantity, "extreme_quantity")
-
-    df["reason"] = reason.astype("string")
-    df["detail"] = detail.astype("string")
+        df["set_aside"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    own = engine is None or isinstance(engine, str)
+    eng = engines.get_engine(engine) if own else engine
+    try:
+        eng.register("raw_lines", df[["line_id", *VALUE_COLUMNS, "set_aside"]])
+        eng.materialise("line_reasons", sqlrules.reasons_sql(eng.dialect, rules))
+        cls = eng.to_pandas("SELECT line_id, reason, detail FROM line_reasons ORDER BY line_id")
+        eng.create_view("classified_lines", "SELECT r.*, c.reason, c.detail FROM raw_lines r "
+                        "JOIN line_reasons c ON r.line_id = c.line_id")
+        counts = eng.to_pandas(sqlrules.ledger_sql(eng.dialect))
+    finally:
+        if own:
+            eng.close()
+    if len(cls) != len(df) or not np.array_equal(cls["line_id"].to_numpy(), df["line_id"]):
+        raise AssertionError(f"clean: the {eng.name} engine returned {len(cls)} of {len(df)} lines")
+    df["reason"] = cls["reason"].astype("string").to_numpy()
+    df["detail"] = cls["detail"].astype("string").to_numpy()
+    for code, n in df["reason"].value_counts().items():
+        log.info("rule %-22s %9d rows", code, n)
     aside = df["reason"].notna()
     kept = df.loc[~aside].drop(columns=["reason", "detail", "set_aside"], errors="ignore")
     quarantine = df.loc[aside].drop(columns=["set_aside"], errors="ignore")
-    ledger, totals = build_ledger(df)
+    ledger, totals = ledger_table(counts, len(df))
     return CleanResult(kept.reset_index(drop=True), quarantine.reset_index(drop=True), ledger,
                        totals)
 
 
-def build_ledger(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Ledger from a frame with ``reason`` (null = kept), ``quantity``, ``unit_price``,
-    ``source_customer_id``. Returns the table and the reconciliation totals."""
-    rev = revenue_milli(df["quantity"], df["unit_price"])
-    p = df["unit_price"].fillna(0.0).to_numpy()
-    rounded = int(np.sum(np.abs(p * 1000 - np.rint(p * 1000)) > 1e-6))
-    kept = df["reason"].isna().to_numpy()
-    no_cust = df["source_customer_id"].isna().to_numpy()
-    frame = pd.DataFrame({
-        "reason": df["reason"].fillna("kept").astype(str).to_numpy(),
-        "rows": 1,
-        "units": df["quantity"].fillna(0).astype("int64").to_numpy(),
-        "rev_milli": rev,
-    })
-    frame.loc[kept & no_cust, "reason"] = "kept_without_customer"
-    frame.loc[kept & ~no_cust, "reason"] = "kept_with_customer"
-    agg = frame.groupby("reason").agg(rows=("rows", "sum"), units=("units", "sum"),
-                                      rev_milli=("rev_milli", "sum"))
+def ledger_table(counts: pd.DataFrame, rows_in: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The ledger from per-outcome counts (:func:`helpers.sqlrules.ledger_sql`: ``reason``,
+    ``n_rows``, ``units``, ``rev_milli``, ``price_rounded_rows``). Returns the table and the
+    reconciliation totals."""
+    agg = counts.set_index("reason")[["n_rows", "units", "rev_milli"]].rename(
+        columns={"n_rows": "rows"}).astype("int64")
     order = ["kept_with_customer", "kept_without_customer", *RULES]
-    extra = [r for r in agg.index if r not in order]
+    extra = sorted(r for r in agg.index if r not in order)
     agg = agg.reindex(order + extra, fill_value=0)
     agg["outcome"] = ["kept", "kept"] + ["set aside"] * (len(agg) - 2)
     agg["description"] = [
@@ -264,25 +206,22 @@ def build_ledger(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
         *[RULE_TEXT.get(r, "adapter-specific") for r in agg.index[2:]],
     ]
     agg["revenue_gbp"] = agg["rev_milli"] / 1000.0
-    n_in = len(df)
-    rev_in = int(rev.sum())
+    rev_in = int(agg["rev_milli"].sum())
     totals = {
-        "rows_in": n_in,
+        "rows_in": rows_in,
         "rows_kept": int(agg.loc[agg.outcome == "kept", "rows"].sum()),
         "rows_set_aside": int(agg.loc[agg.outcome == "set aside", "rows"].sum()),
         "revenue_in_gbp": rev_in / 1000.0,
         "revenue_kept_gbp": int(agg.loc[agg.outcome == "kept", "rev_milli"].sum()) / 1000.0,
         "revenue_set_aside_gbp": int(agg.loc[agg.outcome == "set aside", "rev_milli"].sum())
         / 1000.0,
-        "price_rounded_rows": rounded,
+        "price_rounded_rows": int(counts["price_rounded_rows"].sum()),
     }
-    rows_ok = totals["rows_in"] == totals["rows_kept"] + totals["rows_set_aside"]
-    rev_ok = rev_in == int(agg["rev_milli"].sum())
-    if not (rows_ok and rev_ok):  # cannot happen unless the code above is broken
-        raise AssertionError(f"ledger does not reconcile: {totals}")
+    if totals["rows_in"] != totals["rows_kept"] + totals["rows_set_aside"]:
+        raise AssertionError(f"ledger does not reconcile: {totals}")  # an engine lost lines
     totals["reconciles"] = True
     ledger = agg.reset_index().rename(columns={"index": "reason"})
-    ledger["share_rows"] = ledger["rows"] / max(n_in, 1)
+    ledger["share_rows"] = ledger["rows"] / max(rows_in, 1)
     ledger = ledger[["outcome", "reason", "description", "rows", "share_rows", "units",
                      "revenue_gbp", "rev_milli"]]
     return ledger, totals

@@ -80,9 +80,11 @@ def test_match_cancellations_takes_latest_earlier_purchase_once():
             ("C4", "X1", "A", -2, "2010-01-07", 1.0, "8", "UK"),  # other customer: no match
         ]
     )
-    df = raw.assign(line_id=range(1, 5))
-    pairs = cleaning.match_cancellations(df, pd.Series(True, index=df.index))
-    assert pairs.values.tolist() == [[3, 2]]
+    q = cleaning.clean(raw).quarantine.set_index("line_id")
+    assert q["reason"].to_dict() == {2: "cancelled_original", 3: "cancellation",
+                                     4: "cancellation"}
+    assert q["detail"].to_dict() == {2: "reversed by line 3", 3: "reverses line 2",
+                                     4: "unmatched"}
 
 
 def test_rules_can_be_switched_off(case):
