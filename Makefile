@@ -6,7 +6,8 @@
 #   CUTOFF        ISO date of the analysis ("" = the day after the last order)
 #   SEED          the one seed for all randomness (default 42)
 #   MAPPING       mapping YAML for DATASET=custom (see docs/mapping.md)
-#   ENGINE        data-layer engine: pandas (default) | spark (needs `make setup-spark`)
+#   ENGINE        data-layer engine: duckdb (default, embedded; pandas is an alias) | spark
+#                 (Apache Spark, needs `make setup-spark` and Java 17; see docs/spark.md)
 #   PARAMS        extra notebook parameters, e.g. PARAMS="churn_horizon_days=60 n_quantiles=4"
 #   OFFLINE=1     never try to download
 #   BENCH_ARGS    extra arguments of `make bench`, e.g. BENCH_ARGS="--full --e2e"
@@ -23,7 +24,7 @@ CRM_DATA_DIR ?=
 CUTOFF ?=
 SEED ?= 42
 MAPPING ?=
-ENGINE ?= pandas
+ENGINE ?= duckdb
 PARAMS ?=
 OFFLINE ?=
 SYNTH_CUSTOMERS ?= 4000
@@ -63,8 +64,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 	@echo "setup: done; kernel 'crm-workbook' registered in $(VENV)"
 
-setup-spark: setup ## optional: install PySpark for ENGINE=spark (needs Java 17)
+setup-spark: $(VENV)/.installed-spark ## optional: install PySpark for ENGINE=spark (needs Java 17)
+
+$(VENV)/.installed-spark: $(VENV)/.installed
+	@command -v java >/dev/null || echo "setup-spark: warning: no java on PATH; Spark needs Java 17 (apt-get install openjdk-17-jre-headless)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,spark]"
+	@touch $@
 
 data: $(VENV)/.installed ## acquire raw data (CRM_DATA_DIR, data/raw/, or UCI download with SHA-256 check)
 	@$(PY) -m helpers.pipeline data --dataset $(DATASET) --seed $(SEED) \

@@ -107,10 +107,13 @@ class SparkEngine:
             builder = builder.remote(remote)
             log.info("spark: Spark Connect at %s", remote)
         else:
-            master = master or os.environ.get("CRM_SPARK_MASTER", "local[2]")
-            builder = builder.master(master)
-            log.info("spark: master %s", master)
-            local = master.startswith("local")
+            under_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # launched by spark-submit
+            master = master or os.environ.get("CRM_SPARK_MASTER")
+            if master or not under_submit:  # spark-submit's own --master wins otherwise
+                master = master or "local[2]"
+                builder = builder.master(master)
+            log.info("spark: master %s", master or "from spark-submit")
+            local = (master or "").startswith("local")
             parts = shuffle_partitions or (8 if local else 200)
             builder = (
                 builder.config("spark.sql.shuffle.partitions", str(parts))

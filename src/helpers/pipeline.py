@@ -161,6 +161,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_known_overrides(overrides, nb.parent)
     params = load_params(args.dataset, nb.name, Path(args.params_dir), overrides)
     params = check_against_notebook(nb, params)
+    if str(params.get("engine", "")).lower() == "spark":
+        from helpers import engines
+
+        ok, why = engines.spark_available()
+        if not ok:
+            raise config.ParameterError(f"engine=spark: {why}; or run with ENGINE=duckdb")
     reports_dir = Path(params.get("reports_dir", dataset_paths(args.dataset)["reports_dir"]))
     out_nb = reports_dir / "notebooks" / nb.name
     out_nb.parent.mkdir(parents=True, exist_ok=True)

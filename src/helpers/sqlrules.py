@@ -88,13 +88,14 @@ def _milli(d: Dialect, quantity: str, price: str) -> str:
 # --------------------------------------------------------------------------------------------
 # cleaning
 # --------------------------------------------------------------------------------------------
-def reasons_sql(d: Dialect, rules: CleaningRules = CleaningRules(), table: str = "raw_lines") -> str:
+def reasons_sql(d: Dialect, rules: CleaningRules | None = None, table: str = "raw_lines") -> str:
     """One row per raw line: ``line_id``, ``reason`` (null = kept), ``detail``.
 
     ``table`` needs ``line_id`` (unique, the tie-breaker everywhere), the
     :data:`VALUE_COLUMNS` and ``set_aside`` (the adapter's own reason, or null). The first rule
     that applies wins, in the order of :data:`helpers.cleaning.RULES`.
     """
+    rules = rules or CleaningRules()
     codes = ", ".join(d.string(c.upper()) for c in sorted(rules.non_product_codes))
     non_product = f"(code IN ({codes}) OR {d.regex('code', '(?i)' + rules.non_product_pattern)})"
     value_cols = ", ".join(VALUE_COLUMNS)
@@ -102,7 +103,7 @@ def reasons_sql(d: Dialect, rules: CleaningRules = CleaningRules(), table: str =
            f"(PARTITION BY pre0 IS NULL, {value_cols} ORDER BY line_id) ELSE 1 END")
     dup_rule = "WHEN dup_rank > 1 THEN 'exact_duplicate'" if rules.drop_exact_duplicates else ""
     if rules.match_cancellations:
-        matching = f"""
+        matching = """
 , canc AS (
     SELECT line_id, source_customer_id, stock_code, -quantity AS qty, invoice_ts AS ts
     FROM pre WHERE pre_reason IS NULL AND first_char = 'C'

@@ -47,7 +47,7 @@ def match_cancellations(df: pd.DataFrame, active: pd.Series) -> pd.DataFrame:
     return m[["cancel_line_id", "purchase_line_id"]].astype("int64").reset_index(drop=True)
 
 
-def reference_reasons(raw: pd.DataFrame, rules: CleaningRules = CleaningRules()) -> pd.DataFrame:
+def reference_reasons(raw: pd.DataFrame, rules: CleaningRules | None = None) -> pd.DataFrame:
     """Apply the cleaning rules to raw source-standard lines.
 
     Parameters
@@ -63,6 +63,7 @@ def reference_reasons(raw: pd.DataFrame, rules: CleaningRules = CleaningRules())
         ``kept`` and ``quarantine`` partition the input rows exactly (``line_id`` = 1-based
         position in ``raw``); ``ledger`` has one row per reason plus the kept rows.
     """
+    rules = rules or CleaningRules()
     missing = [c for c in VALUE_COLUMNS if c not in raw.columns]
     if missing:
         raise ValueError(f"clean: input lacks column(s) {missing}")

@@ -49,14 +49,18 @@ def messy_lines(n: int, seed: int) -> pd.DataFrame:
     return df
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize(
+RULE_SETS = pytest.mark.parametrize(
     "rules",
     [cleaning.CleaningRules(),
      cleaning.CleaningRules(drop_exact_duplicates=False, match_cancellations=False,
                             max_quantity=100)],
     ids=["default", "switched_off"],
 )
+"""Default rules, and every switch turned the other way (shared with the Spark tests)."""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@RULE_SETS
 def test_sql_rules_match_the_pandas_reference(seed, rules):
     raw = messy_lines(3000, seed)
     got = cleaning.clean(raw, rules)
