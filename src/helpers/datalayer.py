@@ -8,7 +8,7 @@ parquet, with nothing but the ledger and the row counts coming back to the drive
     python -m helpers.datalayer --engine spark --input raw_lines.parquet --out data/layer
     CRM_SPARK_MASTER=spark://head:7077 python -m helpers.datalayer --engine spark ...
     SPARK_REMOTE=sc://head:15002 python -m helpers.datalayer --engine spark ...
-    spark-submit --py-files helpers.zip src/helpers/datalayer.py --engine spark ...
+    spark-submit --py-files helpers.zip scripts/datalayer_job.py --engine spark ...
 
 (``docs/spark.md`` says which step runs where.) Every query comes from :mod:`helpers.sqlrules`.
 """
@@ -33,6 +33,26 @@ log = logging.getLogger(__name__)
 SUMMARY_TABLES = ("rfm", "bgnbd", "calibration_holdout", "cohorts")
 
 
+def customer_table_sql(d: sqlrules.Dialect, cutoff: pd.Timestamp, time_unit: str = "W",
+                       calibration_weeks: int = 26, table: str = "order_lines") -> dict[str, str]:
+    """The queries of the per-customer tables, by name (see :func:`customer_tables`)."""
+    cut = pd.Timestamp(cutoff)
+    cal_end = cut - pd.Timedelta(weeks=calibration_weeks)
+    duration = (cut.floor("D") - cal_end.floor("D")).days / {"W": 7, "D": 1}[time_unit]
+    cal = sqlrules.bgnbd_summary_sql(d, cut, time_unit, cal_end, table)
+    hold = sqlrules.holdout_sql(d, cal_end, cut, table)
+    return {
+        "rfm": sqlrules.rfm_sql(d, cut, table),
+        "bgnbd": sqlrules.bgnbd_summary_sql(d, cut, time_unit, None, table),
+        "calibration_holdout": f"""
+SELECT c.*, h.frequency_holdout, h.monetary_value_holdout,
+       CAST({duration!r} AS DOUBLE) AS duration_holdout
+FROM ({cal}) AS c LEFT JOIN ({hold}) AS h ON c.customer_id = h.customer_id
+ORDER BY c.customer_id""",
+        "cohorts": sqlrules.cohort_sql(d, cut, table),
+    }
+
+
 def customer_tables(eng, cutoff: pd.Timestamp, time_unit: str = "W",
                     calibration_weeks: int = 26, table: str = "order_lines") -> dict[str, pd.DataFrame]:
     """Per-customer tables from registered canonical ``order_lines``, computed by ``eng``.
@@ -42,28 +62,15 @@ def customer_tables(eng, cutoff: pd.Timestamp, time_unit: str = "W",
     ending ``calibration_weeks`` before the cutoff, plus the holdout behaviour) and ``cohorts``
     (long table: acquisition month, months since, active customers, revenue).
     """
-    d = eng.dialect
-    cut = pd.Timestamp(cutoff)
-    cal_end = cut - pd.Timedelta(weeks=calibration_weeks)
-    out = {
-        "rfm": eng.to_pandas(sqlrules.rfm_sql(d, cut, table)),
-        "bgnbd": eng.to_pandas(sqlrules.bgnbd_summary_sql(d, cut, time_unit, None, table)),
-        "cohorts": eng.to_pandas(sqlrules.cohort_sql(d, cut, table)),
-    }
-    cal = eng.to_pandas(sqlrules.bgnbd_summary_sql(d, cut, time_unit, cal_end, table))
-    hold = eng.to_pandas(sqlrules.holdout_sql(d, cal_end, cut, table))
-    cal = cal.merge(hold, on="customer_id", how="left", validate="1:1")
-    unit_days = {"W": 7, "D": 1}[time_unit]
-    cal["duration_holdout"] = (cut.floor("D") - cal_end.floor("D")).days / unit_days
-    out["calibration_holdout"] = cal
+    sql = customer_table_sql(eng.dialect, cutoff, time_unit, calibration_weeks, table)
+    out = {name: eng.to_pandas(q) for name, q in sql.items()}
     for name in ("rfm", "bgnbd", "calibration_holdout"):
         df = out[name]
         df["customer_id"] = df["customer_id"].astype("int64")
         out[name] = df.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     c = out["cohorts"]
-    c["cohort"] = sqlrules.month_start(c["cohort_month"])
-    out["cohorts"] = c[["cohort", "k", "customers", "revenue_gbp"]].astype(
-        {"k": "int64", "customers": "int64"})
+    c["cohort"] = pd.to_datetime(c["cohort"])
+    out["cohorts"] = c.astype({"k": "int64", "customers": "int64"})
     return out
 
 
@@ -119,8 +126,10 @@ def run(engine: str, inputs: list[str], out_dir: str | Path, rules: CleaningRule
     ``source_file, source_row``. Returns a summary (row counts, ledger totals, timings).
     """
     rules = rules or CleaningRules()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = str(out_dir).rstrip("/")
+    local = "://" not in out  # else a cluster path (hdfs://, s3a://): written by the engine only
+    if local:
+        Path(out).mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     kwargs = {"master": master} if engine == "spark" and master else {}
@@ -159,9 +168,9 @@ def run(engine: str, inputs: list[str], out_dir: str | Path, rules: CleaningRule
         timings["clean_and_ledger_s"] = time.perf_counter() - t
         t = time.perf_counter()
         eng.to_parquet("SELECT * FROM classified_lines WHERE reason IS NOT NULL",
-                       out / "quarantine.parquet")
+                       f"{out}/quarantine.parquet")
         eng.materialise("order_lines", sqlrules.order_lines_sql(eng.dialect))
-        eng.to_parquet("SELECT * FROM order_lines", out / "order_lines.parquet")
+        eng.to_parquet("SELECT * FROM order_lines", f"{out}/order_lines.parquet")
         timings["write_lines_s"] = time.perf_counter() - t
         if cutoff:
             cut = pd.Timestamp(cutoff)
@@ -169,11 +178,15 @@ def run(engine: str, inputs: list[str], out_dir: str | Path, rules: CleaningRule
             last = eng.to_pandas("SELECT MAX(order_ts) AS last FROM order_lines")["last"].iloc[0]
             cut = pd.Timestamp(last).floor("D") + pd.Timedelta(days=1)
         t = time.perf_counter()
-        tables = customer_tables(eng, cut, time_unit, calibration_weeks)
-        for name, df in tables.items():
-            df.to_parquet(out / f"{name}.parquet", index=False)
+        queries = customer_table_sql(eng.dialect, cut, time_unit, calibration_weeks)
+        for name, q in queries.items():
+            eng.to_parquet(q, f"{out}/{name}.parquet")
+        n_customers = int(eng.to_pandas(
+            "SELECT COUNT(DISTINCT customer_id) AS n FROM order_lines "
+            f"WHERE customer_id IS NOT NULL AND order_ts < {eng.dialect.timestamp(cut)}")["n"].iloc[0])
         timings["customer_tables_s"] = time.perf_counter() - t
-        ledger.to_parquet(out / "ledger.parquet", index=False)
+        eng.register("ledger_table", ledger)
+        eng.to_parquet("SELECT * FROM ledger_table", f"{out}/ledger.parquet")
     finally:
         eng.close()
     timings["total_s"] = time.perf_counter() - t0
@@ -182,10 +195,11 @@ def run(engine: str, inputs: list[str], out_dir: str | Path, rules: CleaningRule
         "inputs": [str(p) for p in inputs],
         "cutoff": str(cut.date()),
         "totals": totals,
-        "customers": int(len(tables["rfm"])),
+        "customers": n_customers,
         "timings": {k: round(v, 2) for k, v in timings.items()},
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    if local:
+        (Path(out) / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 

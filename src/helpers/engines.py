@@ -80,8 +80,8 @@ class DuckDBEngine:
 class SparkEngine:
     """Apache Spark: local mode here, or a cluster / Spark Connect server (``docs/spark.md``).
 
-    Pandas frames are handed over as parquet files in a temporary folder (microsecond
-    timestamps, which Spark reads), never through the driver's memory twice.
+    In local mode pandas frames are handed over as parquet files in a temporary folder
+    (microsecond timestamps, which Spark reads); on a cluster, as Arrow batches.
     """
 
     name = "spark"
@@ -123,6 +123,7 @@ class SparkEngine:
             if local:
                 builder = builder.config("spark.driver.memory",
                                          os.environ.get("CRM_SPARK_DRIVER_MEMORY", "6g"))
+        self.local = not remote and (master or "").startswith("local")
         builder = builder.config("spark.sql.session.timeZone", "UTC")
         self.spark = builder.getOrCreate()
         if not remote:
@@ -132,10 +133,15 @@ class SparkEngine:
 
     def register(self, name: str, data: pd.DataFrame | str | Path) -> None:
         if isinstance(data, pd.DataFrame):
-            path = self._tmp / f"{name}.parquet"
-            write_parquet_for_spark(data, path)
-            data = path
-        self.spark.read.parquet(str(data)).createOrReplaceTempView(name)
+            if self.local:  # through a parquet file: faster than Arrow batches for big frames
+                path = self._tmp / f"{name}.parquet"
+                write_parquet_for_spark(data, path)
+                sdf = self.spark.read.parquet(str(path))
+            else:  # a cluster cannot read the driver's disk: send the (small) frame
+                sdf = self.spark.createDataFrame(data)
+        else:
+            sdf = self.spark.read.parquet(str(data))
+        sdf.createOrReplaceTempView(name)
 
     def create_view(self, name: str, sql: str) -> None:
         self.spark.sql(sql).createOrReplaceTempView(name)

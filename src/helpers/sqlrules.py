@@ -292,15 +292,11 @@ def cohort_sql(d: Dialect, cutoff: pd.Timestamp, table: str = "order_lines") -> 
 WITH days AS ({_customer_days(d, None, pd.Timestamp(cutoff), table)})
 , m AS (SELECT customer_id, day_milli, year(day) * 12 + month(day) - 1 AS mnum FROM days)
 , f AS (SELECT customer_id, MIN(mnum) AS first_m FROM m GROUP BY customer_id)
-SELECT f.first_m AS cohort_month, m.mnum - f.first_m AS k,
+SELECT make_date(CAST(floor(f.first_m / 12) AS INT), CAST(f.first_m % 12 + 1 AS INT), 1)
+           AS cohort,
+       m.mnum - f.first_m AS k,
        COUNT(DISTINCT m.customer_id) AS customers, {_gbp('SUM(m.day_milli)')} AS revenue_gbp
 FROM m JOIN f ON m.customer_id = f.customer_id
 GROUP BY f.first_m, m.mnum - f.first_m
-ORDER BY cohort_month, k
+ORDER BY cohort, k
 """
-
-
-def month_start(month_number: pd.Series) -> pd.Series:
-    """``year * 12 + month - 1`` back to the first day of the month."""
-    m = month_number.astype("int64")
-    return pd.to_datetime({"year": m // 12, "month": m % 12 + 1, "day": 1})
