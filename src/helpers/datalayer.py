@@ -69,7 +69,7 @@ def customer_tables(eng, cutoff: pd.Timestamp, time_unit: str = "W",
         df["customer_id"] = df["customer_id"].astype("int64")
         out[name] = df.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     c = out["cohorts"]
-    c["cohort"] = pd.to_datetime(c["cohort"])
+    c["cohort"] = pd.to_datetime(c["cohort"]).astype("datetime64[ns]")
     out["cohorts"] = c.astype({"k": "int64", "customers": "int64"})
     return out
 
@@ -80,7 +80,8 @@ def check_against_helpers(tables: dict[str, pd.DataFrame], lines: pd.DataFrame,
     """Largest absolute difference, column by column, between the engine's tables and the
     pandas helpers the notebooks use (``helpers.rfm``, ``helpers.clv``, ``helpers.lifecycle``).
 
-    Rows whose customers differ count as a mismatch (``same_customers`` False).
+    Tables whose customers (for cohorts: cohorts and active cells) differ are flagged with
+    ``same_customers`` False.
     """
     cut = pd.Timestamp(cutoff)
     cal_end = cut - pd.Timedelta(weeks=calibration_weeks)
@@ -105,9 +106,12 @@ def check_against_helpers(tables: dict[str, pd.DataFrame], lines: pd.DataFrame,
     coh = lifecycle.cohort_tables(lines, cut)
     long = tables["cohorts"].pivot(index="cohort", columns="k", values="customers")
     counts = coh["counts"].where(coh["counts"] > 0)
-    same = long.index.equals(counts.index)
-    diff = float(np.nanmax(np.abs(long.to_numpy(float) -
-                                  counts.reindex(columns=long.columns).to_numpy(float))))
+    cols = long.columns.union(counts.columns)
+    a = long.reindex(columns=cols).to_numpy(float)
+    b = counts.reindex(index=long.index, columns=cols).to_numpy(float)
+    # the same cohorts, and the same cells with activity (a lost cell is a mismatch)
+    same = long.index.equals(counts.index) and bool((np.isnan(a) == np.isnan(b)).all())
+    diff = float(np.nanmax(np.abs(a - b)))
     rows.append({"table": "cohorts", "column": "customers", "rows": len(tables["cohorts"]),
                  "same_customers": same, "max_abs_diff": diff})
     return pd.DataFrame(rows)

@@ -103,15 +103,34 @@ def label_change(a: pd.Series, b: pd.Series) -> dict[str, float]:
     """Agreement of two labelings of customers (e.g. segments at two cutoffs).
 
     Only customers in both are compared. Returns the count compared, the share whose label
-    differs and the adjusted Rand index (label names need not match, e.g. cluster numbers).
+    differs with its 95% Wilson score interval (``share_changed_ci_low``/``_high``) and the
+    adjusted Rand index (label names need not match, e.g. cluster numbers).
     """
     common = a.index.intersection(b.index)
     if len(common) == 0:
         raise ValueError("label_change: no customer in both labelings")
     x = a.loc[common].astype(str).to_numpy()
     y = b.loc[common].astype(str).to_numpy()
-    return {"customers": int(len(common)), "share_changed": float((x != y).mean()),
+    changed = int((x != y).sum())
+    lo, hi = wilson_interval(changed, len(common))
+    return {"customers": int(len(common)), "share_changed": changed / len(common),
+            "share_changed_ci_low": lo, "share_changed_ci_high": hi,
             "adjusted_rand": float(adjusted_rand_score(x, y))}
+
+
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n`` (stays inside [0, 1], sensible at 0 or n).
+
+    >>> tuple(round(v, 4) for v in wilson_interval(1, 4))
+    (0.0456, 0.6994)
+    """
+    if n <= 0 or not 0 <= k <= n:
+        raise ValueError(f"wilson_interval: need 0 <= k <= n and n > 0, got k={k}, n={n}")
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def rank_agreement(imp_a: pd.Series, imp_b: pd.Series) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cleaning, clv, engines, lifecycle, rfm, sqlrules, synth
+from helpers import cleaning, clv, datalayer, engines, lifecycle, rfm, sqlrules, synth
 from tests.reference.reference_cleaning import reference_reasons
 from tests.unit.rawframes import raw_frame
 
@@ -167,3 +167,16 @@ def test_cohort_sql_matches_cohort_tables(lines):
         b = want["revenue_retention"][k].reindex(a.index)
         np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, err_msg=str(k))
     assert counts[0].astype("int64").tolist() == want["sizes"].tolist()
+
+
+def test_customer_tables_agree_with_helpers_and_a_change_is_caught(lines):
+    cut = pd.Timestamp("2022-11-15")
+    tables = datalayer.customer_tables(_duck(lines), cut, "W", 13)
+    check = datalayer.check_against_helpers(tables, lines, cut, "W", 13)
+    assert check["same_customers"].all() and (check["max_abs_diff"] < 1e-9).all(), check
+    assert set(check["table"]) == set(datalayer.SUMMARY_TABLES)
+    tables["bgnbd"].loc[0, "T"] += 1 / 7  # one day more for one customer
+    tables["cohorts"] = tables["cohorts"].iloc[1:]  # one cohort cell lost
+    check = datalayer.check_against_helpers(tables, lines, cut, "W", 13).set_index(["table", "column"])
+    assert check.loc[("bgnbd", "T"), "max_abs_diff"] == pytest.approx(1 / 7)
+    assert not check.loc[("cohorts", "customers"), "same_customers"]

@@ -30,6 +30,12 @@ def test_label_change_five_customers():
     b = pd.Series(["x", "y", "y", "y"], index=[1, 2, 3, 4])  # customer 5 gone; 2 changed
     r = validation.label_change(a, b)
     assert r["customers"] == 4 and r["share_changed"] == pytest.approx(0.25)
+    # Wilson 95% for 1 of 4, worked by hand: centre 0.3725, half-width 0.3269
+    assert r["share_changed_ci_low"] == pytest.approx(0.0456, abs=1e-4)
+    assert r["share_changed_ci_high"] == pytest.approx(0.6994, abs=1e-4)
+    assert validation.wilson_interval(0, 10)[0] == 0.0
+    assert validation.wilson_interval(10, 10)[1] == pytest.approx(1.0)
+    assert validation.wilson_interval(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)  # 3.84/13.84
     # renamed but identical partition -> ARI 1, every label "changed"
     r2 = validation.label_change(pd.Series([0, 0, 1], index=[1, 2, 3]),
                                  pd.Series([5, 5, 7], index=[1, 2, 3]))
