@@ -4,8 +4,9 @@ For each size, synthetic raw lines (source-standard columns) are written once to
 ``helpers.datalayer.run`` is timed in a fresh subprocess per engine: start the engine, clean and
 ledger, write the quarantine and canonical order lines, and the per-customer tables (RFM,
 BG/NBD, calibration/holdout, cohorts). The outputs of the two engines are compared table by
-table (they must be identical). Peak memory is the Python process's ``ru_maxrss`` plus, for
-Spark, its JVM children (``RUSAGE_CHILDREN`` after the session stops).
+table (they must be identical). Peak memory is the Python process's ``ru_maxrss`` and, for
+Spark, the largest of its children (the JVM, counted after the session stops). Each step runs in
+its own process, started from a small parent: Linux carries a parent's peak into a forked child.
 
     .venv/bin/python bench/bench_spark.py                       # 1M lines
     .venv/bin/python bench/bench_spark.py --lines 1000000 --lines 10000000 \
@@ -79,9 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json-out", default="")
     ap.add_argument("--child", nargs=3, metavar=("ENGINE", "RAW", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--prepare", nargs=2, metavar=("LINES", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(run_engine(*args.child)))
+        return 0
+    if args.prepare:  # in its own process: a child forked from a big parent inherits its peak
+        print(json.dumps(prepare(int(args.prepare[0]), Path(args.prepare[1]), args.seed)))
         return 0
     from helpers import engines
 
@@ -93,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     for target in args.lines or [1_000_000]:
         with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
             folder = Path(tmp)
-            row = {"target_lines": target, **prepare(target, folder, args.seed)}
+            res = subprocess.run([sys.executable, __file__, "--prepare", str(target), str(folder),
+                                  "--seed", str(args.seed)], capture_output=True, text=True, cwd=ROOT)
+            if res.returncode != 0:
+                print(res.stderr[-2000:], file=sys.stderr)
+                return 1
+            row = {"target_lines": target, **json.loads(res.stdout.strip().splitlines()[-1])}
             for engine in ("duckdb", "spark"):
                 out = folder / f"out_{engine}"
                 res = subprocess.run(

@@ -3,8 +3,10 @@
     .venv/bin/python bench/run_all.py [--search-dir DIR] [--full] [--e2e]
 
 default  synthetic generator and data layer at 100k and 1M lines, the tool comparison
-         (lifetimes, pandas groupby) on about 1M synthetic lines and on Online Retail II
---full   adds 10M lines to the generator and data-layer scaling
+         (lifetimes, pandas groupby) on about 1M synthetic lines and on Online Retail II, the
+         SQL cleaning rules against the former pandas code, Spark vs DuckDB at 1M lines
+         (when pyspark and Java are installed)
+--full   adds 10M lines to the generator, data-layer scaling and the Spark comparison
 --e2e    adds `make all` on Online Retail II, cold and warm (rebuilds data/interim and
          data/processed of that dataset; about six minutes)
 """
@@ -51,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
                                                      "--json-out", "bench/results/tools_online_retail_ii.json"]))
     else:
         print("\n(no data/interim/online_retail_ii: run `make all` first for the real-data comparison)")
+    if (ROOT / "data/raw/online_retail_ii").exists():
+        rcs.append(run("cleaning rules: SQL vs the former pandas code", [
+            "bench/bench_sql_rules.py", "--json-out", "bench/results/sql_rules.json"]))
+    from helpers import engines
+
+    ok, why = engines.spark_available()
+    if ok:
+        rcs.append(run("data layer: Spark local mode vs DuckDB", [
+            "bench/bench_spark.py", *lines_args[2:], "--json-out", f"bench/results/spark{tag}.json"]))
+    else:
+        print(f"\n(Spark benchmark skipped: {why})")
     if args.e2e:
         e2e = ["bench/bench_e2e.py"] + (["--search-dir", args.search_dir] if args.search_dir else [])
         rcs.append(run("make all, cold and warm", e2e))
