@@ -99,3 +99,24 @@ def test_unknown_override_is_refused_with_valid_names(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "unknown parameter(s) churn_horizn_days" in err and "churn_horizon_days" in err
+
+
+def test_spark_engine_without_java_is_a_message_not_a_traceback(monkeypatch, capsys):
+    from helpers import engines
+
+    monkeypatch.setattr(engines.shutil, "which", lambda _name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    ok, why = engines.spark_available()
+    assert not ok and ("no Java runtime" in why or "pyspark is not installed" in why)
+    code = pipeline.main(["run", "notebooks/01_collect_clean.ipynb", "--dataset", "synthetic",
+                          "-p", "engine=spark"])
+    err = capsys.readouterr().err
+    assert code == 2 and "engine=spark:" in err and "ENGINE=duckdb" in err
+
+
+def test_unknown_engine_is_refused():
+    from helpers import engines
+
+    with pytest.raises(ValueError, match="choose one of duckdb, spark"):
+        engines.get_engine("polars")
