@@ -132,8 +132,7 @@ clean: ## remove executed notebooks, stamps and derived data (keeps raw data and
 	@touch data/interim/.gitkeep data/processed/.gitkeep
 
 clean-data: clean ## also remove the raw data copies in data/raw/ (never the source folder)
-	find data/raw -mindepth 1 -not -name .gitkeep -exec chmod -R u+w {} + -delete 2>/dev/null || true
+	find data/raw -mindepth 1 -exec chmod -R u+w {} + -delete 2>/dev/null || true
 	rm -rf data/raw/*/
-	@touch data/raw/.gitkeep
 
 FORCE:
