@@ -33,7 +33,6 @@ Lines without a customer id are KEPT (they are real revenue) and counted in the 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,21 +112,6 @@ class CleanResult:
     quarantine: pd.DataFrame
     ledger: pd.DataFrame
     totals: dict[str, float]
-
-
-def is_non_product(codes: pd.Series, rules: CleaningRules = CleaningRules()) -> pd.Series:
-    """Boolean mask of non-product stock codes."""
-    up = codes.astype("string").str.strip().str.upper()
-    in_list = up.isin({c.upper() for c in rules.non_product_codes})
-    pat = up.str.contains(rules.non_product_pattern, flags=re.IGNORECASE, regex=True)
-    return (in_list | pat.fillna(False)).fillna(False).astype(bool)
-
-
-def revenue_milli(quantity: pd.Series, unit_price: pd.Series) -> np.ndarray:
-    """Quantity x price in integer thousandths of a pound (exact for prices with <= 3 decimals)."""
-    q = quantity.fillna(0).to_numpy(dtype="int64")
-    p = np.rint(unit_price.fillna(0.0).to_numpy(dtype="float64") * 1000).astype("int64")
-    return q * p
 
 
 def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules(),

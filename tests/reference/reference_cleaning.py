@@ -7,10 +7,28 @@ and detail for every line. Not used by the workbook.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from helpers.cleaning import VALUE_COLUMNS, CleaningRules, is_non_product
+from helpers.cleaning import VALUE_COLUMNS, CleaningRules
+
+
+def is_non_product(codes: pd.Series, rules: CleaningRules | None = None) -> pd.Series:
+    """Boolean mask of non-product stock codes."""
+    rules = rules or CleaningRules()
+    up = codes.astype("string").str.strip().str.upper()
+    in_list = up.isin({c.upper() for c in rules.non_product_codes})
+    pat = up.str.contains(rules.non_product_pattern, flags=re.IGNORECASE, regex=True)
+    return (in_list | pat.fillna(False)).fillna(False).astype(bool)
+
+
+def revenue_milli(quantity: pd.Series, unit_price: pd.Series) -> np.ndarray:
+    """Quantity x price in integer thousandths of a pound (exact for prices with <= 3 decimals)."""
+    q = quantity.fillna(0).to_numpy(dtype="int64")
+    p = np.rint(unit_price.fillna(0.0).to_numpy(dtype="float64") * 1000).astype("int64")
+    return q * p
 
 
 def match_cancellations(df: pd.DataFrame, active: pd.Series) -> pd.DataFrame:

@@ -102,17 +102,22 @@ def test_rules_can_be_switched_off(case):
     assert len(res.kept) == 6  # 3 kept before + duplicate + original + extreme
 
 
-def test_is_non_product():
-    codes = pd.Series(["POST", "m", "gift_0001_10", "TEST001", "85123A", "BANK CHARGES", None])
-    assert cleaning.is_non_product(codes).tolist() == [True, True, True, True, False, True, False]
+def test_non_product_rule():
+    codes = ["POST", "m", "gift_0001_10", "TEST001", "85123A", "BANK CHARGES", " post "]
+    raw = raw_frame([(f"{i}", c, "X", 1, "2010-01-01", 1.0, "7", "UK") for i, c in enumerate(codes)])
+    res = cleaning.clean(raw)
+    got = res.quarantine.set_index("line_id")["reason"].reindex(range(1, 8)).fillna("kept")
+    assert got.tolist() == ["non_product"] * 4 + ["kept", "non_product", "non_product"]
 
 
-def test_revenue_milli_exact():
-    # 3 x 2.55 = 7.650 -> 7650; -2 x 0.001 = -0.002 -> -2; 0.1 + 0.2 style float noise removed
-    got = cleaning.revenue_milli(
-        pd.Series([3, -2, 1]), pd.Series([2.55, 0.001, 0.30000000000000004])
-    )
-    assert got.tolist() == [7650, -2, 300]
+def test_ledger_revenue_is_exact_milli_pounds():
+    # 3 x 2.55 = 7.650 -> 7650; 1 x 0.30000000000000004 (float noise) -> 300; 2 x 0.001 -> 2
+    raw = raw_frame([("1", "A1", "X", 3, "2010-01-01", 2.55, "7", "UK"),
+                     ("2", "A2", "X", 1, "2010-01-01", 0.30000000000000004, "7", "UK"),
+                     ("3", "A3", "X", 2, "2010-01-01", 0.001, None, "UK")])
+    led = cleaning.clean(raw).ledger.set_index("reason")
+    assert led.loc["kept_with_customer", "rev_milli"] == 7650 + 300
+    assert led.loc["kept_without_customer", "rev_milli"] == 2
 
 
 def test_clean_missing_column_names_it():
