@@ -113,17 +113,17 @@ class SparkEngine:
                 master = master or "local[2]"
                 builder = builder.master(master)
             log.info("spark: master %s", master or "from spark-submit")
-            local = (master or "").startswith("local")
-            parts = shuffle_partitions or (8 if local else 200)
+        self.local = not remote and (master or "").startswith("local")
+        if not remote:
+            parts = shuffle_partitions or (8 if self.local else 200)
             builder = (
                 builder.config("spark.sql.shuffle.partitions", str(parts))
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             )
-            if local:
+            if self.local:
                 builder = builder.config("spark.driver.memory",
                                          os.environ.get("CRM_SPARK_DRIVER_MEMORY", "6g"))
-        self.local = not remote and (master or "").startswith("local")
         builder = builder.config("spark.sql.session.timeZone", "UTC")
         self.spark = builder.getOrCreate()
         if not remote:
