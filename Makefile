@@ -72,7 +72,7 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 	@touch $@
 
 data: $(VENV)/.installed ## acquire raw data (CRM_DATA_DIR, data/raw/, or UCI download with SHA-256 check)
-	@$(PY) -m helpers.pipeline data --dataset $(DATASET) --seed $(SEED) \
+	@$(PY) -m helpers.cli data --dataset $(DATASET) --seed $(SEED) \
 		--synth-customers $(SYNTH_CUSTOMERS) \
 		$(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR)) $(if $(OFFLINE),--no-download)
 
@@ -84,7 +84,7 @@ $(STAMPS)/vars: FORCE
 
 # Each notebook depends on its source, the helpers, its parameters and the notebook before it.
 $(STAMPS)/%.done: notebooks/%.ipynb $(HELPERS) $(wildcard notebooks/params/*.yaml) $(STAMPS)/vars
-	@$(PY) -m helpers.pipeline run $< $(RUN_ARGS)
+	@$(PY) -m helpers.cli run $< $(RUN_ARGS)
 	@touch $@
 
 # Chain: notebook N waits for notebook N-1.
@@ -99,7 +99,7 @@ $(STAMPS)/data: $(VENV)/.installed
 	@touch $@
 
 all: $(VENV)/.installed $(NB_STAMPS) ## run every notebook in order (only what changed) and render reports/
-	@$(PY) -m helpers.pipeline timings --dataset $(DATASET)
+	@$(PY) -m helpers.cli timings --dataset $(DATASET)
 
 demo: ## offline demo: the whole workbook on a small synthetic CRM (no network)
 	@$(MAKE) --no-print-directory all DATASET=synthetic OFFLINE=1
@@ -115,10 +115,10 @@ lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff format --check src tests
 
 reports: $(VENV)/.installed ## build reports/index.html and reports/README.md from the rendered notebooks
-	$(PY) -m helpers.reports build --reports-dir $(REPORTS)
+	$(PY) -m helpers.results.pages build --reports-dir $(REPORTS)
 
 verify: $(VENV)/.installed ## re-run the study and compare metrics.json with the committed one
-	$(PY) -m helpers.verify --dataset $(DATASET) $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR))
+	$(PY) -m helpers.results.verify --dataset $(DATASET) $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR))
 
 bench: $(VENV)/.installed ## benchmarks: end-to-end time, stage profile, scaling, tool comparison
 	$(PY) bench/run_all.py $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR)) $(BENCH_ARGS)

@@ -4,9 +4,9 @@ For each size the synthetic raw files are generated first (not timed here: see
 ``bench_synth.py``), then a fresh subprocess times each stage and reports its own peak
 resident set (``ru_maxrss``):
 
-- ``load``: read the raw Parquet files (``helpers.adapters.synthetic.read``);
-- ``clean``: the cleaning rules and ledger (``helpers.cleaning.clean``);
-- ``canonical``: the canonical tables (``helpers.ingest.build_canonical``);
+- ``load``: read the raw Parquet files (``helpers.data.adapters.synthetic.read``);
+- ``clean``: the cleaning rules and ledger (``helpers.data.cleaning.clean``);
+- ``canonical``: the canonical tables (``helpers.data.ingest.build_canonical``);
 - ``features``: RFM (``rfm.rfm_table``), the BG/NBD summary (``clv.summarise_transactions``)
   and the calibration/holdout summary (``clv.calibration_holdout``).
 
@@ -47,8 +47,9 @@ def generate(target_lines: int, raw_dir: Path, seed: int) -> dict:
 def run_stages(raw_dir: Path) -> dict:
     import pandas as pd
 
-    from helpers import cleaning, clv, ingest, rfm
-    from helpers.adapters import synthetic
+    from helpers.data import cleaning, ingest
+    from helpers.data.adapters import synthetic
+    from helpers.value import clv, rfm
 
     out: dict = {}
     t = time.perf_counter()

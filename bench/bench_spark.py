@@ -1,7 +1,7 @@
 """The data layer on Spark (local mode) against the embedded engine (DuckDB), same SQL.
 
 For each size, synthetic raw lines (source-standard columns) are written once to parquet, then
-``helpers.datalayer.run`` is timed in a fresh subprocess per engine: start the engine, clean and
+``helpers.data.datalayer.run`` is timed in a fresh subprocess per engine: start the engine, clean and
 ledger, write the quarantine and canonical order lines, and the per-customer tables (RFM,
 BG/NBD, calibration/holdout, cohorts). The outputs of the two engines are compared table by
 table (they must be identical). Peak memory is the Python process's ``ru_maxrss`` and, for
@@ -29,8 +29,9 @@ START, END = "2009-12-01", "2011-12-09"
 
 
 def prepare(target_lines: int, folder: Path, seed: int) -> dict:
-    from helpers import engines, synth
-    from helpers.adapters import synthetic
+    from helpers import synth
+    from helpers.data import engines
+    from helpers.data.adapters import synthetic
 
     t0 = time.perf_counter()
     n = synth.n_customers_for_lines(target_lines, START, END, seed=0)
@@ -42,7 +43,7 @@ def prepare(target_lines: int, folder: Path, seed: int) -> dict:
 
 
 def run_engine(engine: str, raw: str, out: str) -> dict:
-    from helpers import datalayer
+    from helpers.data import datalayer
 
     summary = datalayer.run(engine, [raw], out)
     if engine == "spark":  # end the JVM so that its peak memory is counted as a child's
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.prepare:  # in its own process: a child forked from a big parent inherits its peak
         print(json.dumps(prepare(int(args.prepare[0]), Path(args.prepare[1]), args.seed)))
         return 0
-    from helpers import engines
+    from helpers.data import engines
 
     ok, why = engines.spark_available()
     if not ok:

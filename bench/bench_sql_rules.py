@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raw-dir", default=str(ROOT / "data/raw/online_retail_ii"))
     ap.add_argument("--json-out", default="")
     args = ap.parse_args(argv)
-    from helpers import cleaning
-    from helpers.adapters import get_adapter
+    from helpers.data import cleaning
+    from helpers.data.adapters import get_adapter
     from tests.reference.reference_cleaning import reference_reasons
 
     try:

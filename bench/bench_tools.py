@@ -3,12 +3,12 @@
 On the same order lines (synthetic, about 1M raw lines by default, or Online Retail II with
 ``--real``), one run times and checks:
 
-- the BG/NBD summary: ``helpers.clv.summarise_transactions`` (time unit days) vs
+- the BG/NBD summary: ``helpers.value.clv.summarise_transactions`` (time unit days) vs
   ``lifetimes.utils.summary_data_from_transaction_data(freq="D")``: frequency, recency, T and
   monetary value must be identical per customer;
-- the fits: ``helpers.clv.fit_bgnbd`` / ``fit_gamma_gamma`` vs lifetimes' ``BetaGeoFitter`` /
+- the fits: ``helpers.value.clv.fit_bgnbd`` / ``fit_gamma_gamma`` vs lifetimes' ``BetaGeoFitter`` /
   ``GammaGammaFitter`` on the weekly summary (parameters compared);
-- RFM: ``helpers.rfm.rfm_table`` vs a plain pandas groupby.
+- RFM: ``helpers.value.rfm.rfm_table`` vs a plain pandas groupby.
 
 Prints a table of times and ratios and writes ``bench/results/tools.json``. lifetimes 0.11.3 is
 a dev dependency (archived upstream; it runs on the pinned pandas 2.3).
@@ -41,8 +41,9 @@ def best_of(fn, repeat: int = 3):
 
 
 def synthetic_lines(target: int, seed: int) -> pd.DataFrame:
-    from helpers import cleaning, ingest, synth
-    from helpers.adapters import synthetic
+    from helpers import synth
+    from helpers.data import cleaning, ingest
+    from helpers.data.adapters import synthetic
 
     n = synth.n_customers_for_lines(target, seed=0)
     with tempfile.TemporaryDirectory() as d:
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     from lifetimes import BetaGeoFitter, GammaGammaFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
-    from helpers import clv, rfm
+    from helpers.value import clv, rfm
 
     if args.real:
         lines = pd.read_parquet(ROOT / "data/interim/online_retail_ii/order_lines.parquet")

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if (ROOT / "data/raw/online_retail_ii").exists():
         rcs.append(run("cleaning rules: SQL vs the former pandas code", [
             "bench/bench_sql_rules.py", "--json-out", "bench/results/sql_rules.json"]))
-    from helpers import engines
+    from helpers.data import engines
 
     ok, why = engines.spark_available()
     if ok:

@@ -4,13 +4,13 @@
     spark-submit --master yarn --py-files helpers.zip scripts/datalayer_job.py \
         --engine spark --input hdfs:///raw --out hdfs:///layer
 
-Running ``src/helpers/datalayer.py`` directly would put ``src/helpers/`` first on the module path,
+Running ``src/helpers/data/datalayer.py`` directly would put ``src/helpers/`` first on the module path,
 where ``helpers/profile.py`` hides the standard library's ``profile`` that PySpark imports.
 """
 
 import sys
 
-from helpers.datalayer import main
+from helpers.data.datalayer import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,10 +1,10 @@
 """Scan reports and exports for raw customer IDs, e-mail addresses and ``customer_id`` columns.
 
-    .venv/bin/python scripts/privacy_scan.py reports [more folders or files]
+    .venv/bin/python scripts/audit.py reports [more folders or files]
         [--interim data/interim]
 
 Exit code 0 when nothing is found, 1 with a table of findings per file, 2 on a usage error.
-See ``helpers.privacy_scan`` for what counts as a finding.
+See ``helpers.results.audit`` for what counts as a finding.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers import privacy_scan
+from helpers.results import audit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--interim", default="data/interim",
                     help="folder whose */customer_map.parquet hold the raw IDs to look for")
     args = ap.parse_args(argv)
-    ids = privacy_scan.known_ids(args.interim)
+    ids = audit.known_ids(args.interim)
     try:
-        found = privacy_scan.scan_paths(args.paths, ids)
+        found = audit.scan_paths(args.paths, ids)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

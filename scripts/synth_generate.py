@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python scripts/synth_generate.py --out /tmp/big --lines 1000000 --seed 7
     .venv/bin/python scripts/synth_generate.py --out /tmp/flat --set seasonal_amplitude=0
 
-``make data DATASET=synthetic`` does the same through ``python -m helpers.pipeline data``.
+``make data DATASET=synthetic`` does the same through ``python -m helpers.cli data``.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import cleaning
-from helpers.adapters import custom
+from helpers.data import cleaning
+from helpers.data.adapters import custom
 
 TODAY = pd.Timestamp("2012-01-01")
 """Reference date for future-date checks (fixed so the corpus is deterministic)."""

@@ -113,8 +113,8 @@ def _mapping(tmp_path: Path, query: str) -> Path:
 
 
 def test_custom_adapter_reads_postgres(loaded, tmp_path):
-    from helpers import cleaning
-    from helpers.adapters import custom
+    from helpers.data import cleaning
+    from helpers.data.adapters import custom
 
     m = _mapping(tmp_path, "SELECT * FROM sales ORDER BY ordered_at, order_no, sku")
     src = custom.read("", mapping=m, env={"CRM_TEST_DB_URL": loaded})
@@ -131,8 +131,8 @@ def test_custom_adapter_reads_postgres(loaded, tmp_path):
 
 
 def test_bad_query_is_a_clear_error(loaded, tmp_path):
-    from helpers.adapters import custom
-    from helpers.mapping import InputError
+    from helpers.data.adapters import custom
+    from helpers.data.mapping import InputError
 
     m = _mapping(tmp_path, "SELECT * FROM no_such_table")
     with pytest.raises(InputError, match="no_such_table"):

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import reports
+from helpers.results import pages
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = reports.chromium_binary()
+CHROMIUM = pages.chromium_binary()
 
 
 def dump_dom(page: Path, profile: Path) -> str:
     cmd = [
         CHROMIUM,
-        *reports.CHROMIUM_FLAGS,
+        *pages.CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         "--virtual-time-budget=5000",
         "--dump-dom",
@@ -40,7 +40,7 @@ def built(tmp_path):
             "notebooks", "logs", ".stamps", "synthetic", "custom", "*.ipynb"
         ),
     )
-    reports.build(dst, pdf=False)
+    pages.build(dst, pdf=False)
     return dst
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import pipeline
+from helpers import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -43,7 +43,7 @@ def test_notebook_01_on_small_input(tmp_path, monkeypatch):
     interim, reports = tmp_path / "interim", tmp_path / "reports"
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("CRM_PSEUDONYM_KEY", "test-key-0123456789")
-    code = pipeline.main(
+    code = cli.main(
         [
             "run",
             "notebooks/01_collect_clean.ipynb",

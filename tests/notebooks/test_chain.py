@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import pipeline, synth
+from helpers import cli, synth
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]*.ipynb"))
@@ -38,7 +38,7 @@ def chain(tmp_path_factory):
                     "-p", f"raw_dir={raw}"]
             for k, v in dirs.items():
                 args += ["-p", f"{k}={v}"]
-            status[nb.stem] = pipeline.main(args)
+            status[nb.stem] = cli.main(args)
             if status[nb.stem] != 0:
                 break
     finally:

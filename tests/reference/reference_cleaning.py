@@ -1,7 +1,7 @@
 """The pandas implementation of the cleaning rules that the SQL definition replaced.
 
 Kept only as a readable, independent reference: ``tests/unit/test_sql_engines.py`` checks that
-:func:`helpers.cleaning.clean` (the rules in SQL, :mod:`helpers.sqlrules`) gives the same reason
+:func:`helpers.data.cleaning.clean` (the rules in SQL, :mod:`helpers.data.sqlrules`) gives the same reason
 and detail for every line. Not used by the workbook.
 """
 
@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from helpers.cleaning import VALUE_COLUMNS, CleaningRules
+from helpers.data.cleaning import VALUE_COLUMNS, CleaningRules
 
 
 def is_non_product(codes: pd.Series, rules: CleaningRules | None = None) -> pd.Series:
@@ -71,7 +71,7 @@ def reference_reasons(raw: pd.DataFrame, rules: CleaningRules | None = None) -> 
     Parameters
     ----------
     raw
-        Output of an adapter (``helpers.ingest.RAW_COLUMNS`` plus ``set_aside``).
+        Output of an adapter (``helpers.data.ingest.RAW_COLUMNS`` plus ``set_aside``).
     rules
         Rule parameters.
 

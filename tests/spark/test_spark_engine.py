@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import cleaning, datalayer, engines, ingest, synth
-from helpers.adapters import get_adapter
+from helpers import synth
+from helpers.data import cleaning, datalayer, engines, ingest
+from helpers.data.adapters import get_adapter
+from helpers.value import crosscheck
 from tests.unit.test_sql_engines import RULE_SETS, messy_lines
 
 ok, why = engines.spark_available()
@@ -61,7 +63,7 @@ def test_customer_tables_are_identical_on_spark_and_duckdb(spark, synthetic):
         a, b = got["spark"][table], got["duckdb"][table]
         assert len(a) > 50, table
         pd.testing.assert_frame_equal(a, b, check_exact=True, check_dtype=False, obj=table)
-    check = datalayer.check_against_helpers(got["spark"], lines, cut, "W", 13)
+    check = crosscheck.check_against_helpers(got["spark"], lines, cut, "W", 13)
     assert check["same_customers"].all()
     assert (check["max_abs_diff"] < 1e-6).all(), check
 

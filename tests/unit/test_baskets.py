@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from helpers import baskets
+from helpers.analysis import baskets
 
 # baskets: 1 {A,B}, 2 {A,B,C}, 3 {A,C}, 4 {B}, 5 {A,B}
 LINES = pd.DataFrame({

@@ -1,10 +1,10 @@
-"""Tests for helpers.churn: hand-worked features and labels, the leakage guard, models."""
+"""Tests for helpers.models.churn: hand-worked features and labels, the leakage guard, models."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import churn
+from helpers.models import churn
 
 
 def _lines(rows):

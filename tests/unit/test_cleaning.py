@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from rawframes import LEDGER_CASE, raw_frame
 
-from helpers import cleaning
+from helpers.data import cleaning
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for helpers.clv: hand-worked summaries, CDNOW answer keys, lifetimes cross-checks."""
+"""Tests for helpers.value.clv: hand-worked summaries, CDNOW answer keys, lifetimes cross-checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import clv
+from helpers.value import clv
 
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow_summary.csv"
 

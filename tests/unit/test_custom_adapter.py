@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import cleaning
-from helpers.adapters import custom
-from helpers.mapping import InputError, parse_mapping
+from helpers.data import cleaning
+from helpers.data.adapters import custom
+from helpers.data.mapping import InputError, parse_mapping
 
 COLS = {"invoice": "Inv", "stock_code": "Sku", "quantity": "Qty", "invoice_ts": "Date",
         "unit_price": "Price", "customer_id": "Cust"}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import clv, rfm
+from helpers.value import clv, rfm
 
 
 def _lines(n: int = 3000, seed: int = 3) -> pd.DataFrame:

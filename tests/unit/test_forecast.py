@@ -1,4 +1,4 @@
-"""Tests for helpers.forecast: series building, forecasters, rolling origin, bottom-up."""
+"""Tests for helpers.models.forecast: series building, forecasters, rolling origin, bottom-up."""
 
 import functools
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import forecast as F
+from helpers.models import forecast as F
 
 
 def _weekly(values, start="2020-01-05"):
@@ -169,7 +169,7 @@ def _customer_lines(n_cust=300, weeks=70, seed=0):
 
 
 def test_bottom_up_forecast_adds_up():
-    pytest.importorskip("helpers.clv")
+    pytest.importorskip("helpers.value.clv")
     lines = _customer_lines()
     origin = pd.Timestamp("2021-01-04") + pd.Timedelta(weeks=60)
     fc = F.bottom_up_forecast(lines, origin, 4, seasonal=False)
@@ -181,7 +181,7 @@ def test_bottom_up_forecast_adds_up():
 
 
 def test_make_bottom_up_wraps_and_checks():
-    pytest.importorskip("helpers.clv")
+    pytest.importorskip("helpers.value.clv")
     lines = _customer_lines()
     y = F.weekly_revenue(lines)
     fc = F.make_bottom_up(lines, seasonal=False)(y.iloc[:60], 3)

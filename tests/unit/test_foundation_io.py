@@ -8,53 +8,55 @@ import os
 import pandas as pd
 import pytest
 
-from helpers import io, privacy, report
+from helpers import files
+from helpers.data import privacy
+from helpers.results import store
 
 
 def test_write_parquet_roundtrip_and_byte_identical(tmp_path):
     df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})
-    p1 = io.write_parquet(df, tmp_path / "t1.parquet")
-    p2 = io.write_parquet(df, tmp_path / "sub" / "t2.parquet")
+    p1 = files.write_parquet(df, tmp_path / "t1.parquet")
+    p2 = files.write_parquet(df, tmp_path / "sub" / "t2.parquet")
     assert p1.read_bytes() == p2.read_bytes()
-    pd.testing.assert_frame_equal(io.read_parquet(p1), df)
+    pd.testing.assert_frame_equal(files.read_parquet(p1), df)
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_interrupted_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "t.parquet"
-    io.write_parquet(pd.DataFrame({"a": [1]}), path)
+    files.write_parquet(pd.DataFrame({"a": [1]}), path)
     before = path.read_bytes()
     bad = pd.DataFrame({"a": [object()]})  # pyarrow cannot serialise this
     with pytest.raises(ValueError):  # pyarrow.ArrowInvalid
-        io.write_parquet(bad, path)
+        files.write_parquet(bad, path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["t.parquet"]  # no temporary left behind
 
 
 def test_read_parquet_missing_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="make all"):
-        io.read_parquet(tmp_path / "nope.parquet")
+        files.read_parquet(tmp_path / "nope.parquet")
 
 
 def test_update_metrics_replaces_one_section(tmp_path):
     path = tmp_path / "metrics.json"
-    report.update_metrics(path, "01", {"n": 1})
-    report.update_metrics(path, "02", {"gini": 0.5})
-    report.update_metrics(path, "01", {"n": 2})
+    store.update_metrics(path, "01", {"n": 1})
+    store.update_metrics(path, "02", {"gini": 0.5})
+    store.update_metrics(path, "01", {"n": 2})
     assert json.loads(path.read_text()) == {"01": {"n": 2}, "02": {"gini": 0.5}}
-    assert report.read_metrics(path, "02") == {"gini": 0.5}
+    assert store.read_metrics(path, "02") == {"gini": 0.5}
     with pytest.raises(KeyError, match="03"):
-        report.read_metrics(path, "03")
+        store.read_metrics(path, "03")
     with pytest.raises(FileNotFoundError):
-        report.read_metrics(tmp_path / "none.json")
+        store.read_metrics(tmp_path / "none.json")
 
 
 def test_interval_value_and_fmt():
-    m = report.with_interval(1234.4, 1000, 1500.6)
-    assert report.value(m) == 1234.4 and report.value(7) == 7
-    assert report.fmt(m, ",.0f", "£") == "£1,234 (95% CI £1,000–£1,501)"
-    assert report.fmt(0.256, ".1%") == "25.6%"
-    assert report.fmt(None) == "n/a"
+    m = store.with_interval(1234.4, 1000, 1500.6)
+    assert store.value(m) == 1234.4 and store.value(7) == 7
+    assert store.fmt(m, ",.0f", "£") == "£1,234 (95% CI £1,000–£1,501)"
+    assert store.fmt(0.256, ".1%") == "25.6%"
+    assert store.fmt(None) == "n/a"
 
 
 def test_pseudonymise_is_keyed_hmac_and_keeps_nulls():

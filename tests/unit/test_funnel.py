@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from helpers import funnel
+from helpers.analysis import funnel
 
 OPPS = pd.DataFrame({
     "rep_id": ["R1", "R1", "R1", "R2", "R2", "R2"],

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from rawframes import raw_frame
 
-from helpers import cleaning, ingest, schema
-from helpers.adapters import get_adapter
-from helpers.adapters import online_retail_ii as orii
+from helpers.data import cleaning, ingest, schema
+from helpers.data.adapters import get_adapter
+from helpers.data.adapters import online_retail_ii as orii
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 

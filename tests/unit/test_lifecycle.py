@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import lifecycle as L
+from helpers.analysis import lifecycle as L
 
 
 def _lines(rows):

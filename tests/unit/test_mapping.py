@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import mapping as mp
+from helpers.data import mapping as mp
 
 COLS = {"invoice": "Inv", "stock_code": "Sku", "quantity": "Qty", "invoice_ts": "Date",
         "unit_price": "Price"}
@@ -122,12 +122,12 @@ def test_every_mapping_key_is_documented():
     """docs/mapping.md names every key parse_mapping accepts, so the doc cannot drift."""
     from pathlib import Path
 
-    from helpers import mapping as M
+    from helpers.data import mapping as M
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
     keys = (M.TOP_KEYS + M.SOURCE_KEYS + M.SQL_KEYS + M.PARSE_KEYS + M.CURRENCY_KEYS
             + M.CANCEL_KEYS + M.REQUIRED_COLUMNS + M.OPTIONAL_COLUMNS + M.CUSTOMER_ATTRIBUTES)
     missing = [k for k in keys if f"`{k}`" not in doc]
     assert missing == [], f"keys not documented in docs/mapping.md: {missing}"
-    for reason in __import__("helpers.adapters.custom", fromlist=["x"]).ADAPTER_REASONS:
+    for reason in __import__("helpers.data.adapters.custom", fromlist=["x"]).ADAPTER_REASONS:
         assert f"`{reason}`" in doc, reason

@@ -1,9 +1,9 @@
-"""Tests for helpers.metrics: hand-worked values for every metric."""
+"""Tests for helpers.models.metrics: hand-worked values for every metric."""
 
 import numpy as np
 import pytest
 
-from helpers import metrics
+from helpers.models import metrics
 
 
 def test_mae_rmse_hand_worked():
@@ -105,7 +105,7 @@ def test_bootstrap_ci_failures():
 def test_diebold_mariano_hand_worked():
     from scipy import stats
 
-    from helpers.metrics import diebold_mariano
+    from helpers.models.metrics import diebold_mariano
 
     # e1 = [1, 2, 1, 2], e2 = [2, 2, 2, 2], squared loss: d = [1-4, 4-4, 1-4, 4-4] = [-3, 0, -3, 0]
     # mean -1.5; gamma0 = mean((d+1.5)^2) = 2.25; DM = -1.5 / sqrt(2.25/4) = -2

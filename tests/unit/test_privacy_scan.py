@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import privacy_scan as ps
+from helpers.results import audit as ps
 
 IDS = {"12346", "17850", "K70001"}
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from helpers import recommend as R
+from helpers.models import recommend as R
 
 # orders: 1 {A,B}, 2 {A,B}, 3 {A,C}, 4 {B,D}; customers: 10 bought order 1 and 3, 20 order 4
 LINES = pd.DataFrame({

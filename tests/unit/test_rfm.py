@@ -1,11 +1,11 @@
-"""Tests for helpers.rfm on a hand-made 10-customer frame."""
+"""Tests for helpers.value.rfm on a hand-made 10-customer frame."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers import rfm
+from helpers.value import rfm
 
 CUTOFF = pd.Timestamp("2024-03-01")
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.segments: clustering, tiers, playbook and export."""
+"""Tests for helpers.value.segments: clustering, tiers, playbook and export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import segments
+from helpers.value import segments
 
 KEY = b"k" * 32
 

@@ -1,10 +1,10 @@
-"""Tests for helpers.spend: targets, baselines, the CLV prediction and scores."""
+"""Tests for helpers.models.spend: targets, baselines, the CLV prediction and scores."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import spend
+from helpers.models import spend
 
 
 def _lines(rows):
@@ -78,7 +78,7 @@ def _synthetic(n=300, weeks=80, seed=0):
 
 
 def test_clv_and_xgb_rank_future_spend():
-    pytest.importorskip("helpers.clv")
+    pytest.importorskip("helpers.value.clv")
     lines = _synthetic()
     cut = pd.Timestamp("2021-01-04") + pd.Timedelta(weeks=68)
     x, y = spend.build_dataset(lines, cut, 56)

@@ -1,10 +1,10 @@
-"""The data layer's SQL (helpers.sqlrules) on the embedded engine against independent references.
+"""The data layer's SQL (helpers.data.sqlrules) on the embedded engine against independent references.
 
 Cleaning: every line's reason and detail against the readable pandas implementation the SQL
 replaced (tests/reference/reference_cleaning.py), on messy random lines built to hit every rule
 and every tie (equal timestamps, repeated cancellations, whitespace, nulls).
 Summaries: RFM inputs, BG/NBD calibration/holdout summaries and cohort counts against the pandas
-helpers the notebooks use (helpers.rfm, helpers.clv, helpers.lifecycle).
+helpers the notebooks use (helpers.value.rfm, helpers.value.clv, helpers.analysis.lifecycle).
 
 tests/spark/test_spark_engine.py runs the same SQL on Spark and compares with DuckDB.
 """
@@ -15,7 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cleaning, clv, datalayer, engines, lifecycle, rfm, sqlrules, synth
+from helpers import synth
+from helpers.analysis import lifecycle
+from helpers.data import cleaning, datalayer, engines, sqlrules
+from helpers.value import clv, crosscheck, rfm
 from tests.reference.reference_cleaning import reference_reasons
 from tests.unit.rawframes import raw_frame
 
@@ -105,8 +108,8 @@ def test_unknown_engine_is_refused():
 @pytest.fixture(scope="module")
 def lines(tmp_path_factory):
     """Canonical order lines of a small synthetic CRM, through the real adapter and cleaning."""
-    from helpers import ingest
-    from helpers.adapters import get_adapter
+    from helpers.data import ingest
+    from helpers.data.adapters import get_adapter
 
     folder = tmp_path_factory.mktemp("synth")
     synth.write_synthetic(synth.simulate_crm(n_customers=300, start="2021-01-01", end="2022-12-31",
@@ -172,11 +175,11 @@ def test_cohort_sql_matches_cohort_tables(lines):
 def test_customer_tables_agree_with_helpers_and_a_change_is_caught(lines):
     cut = pd.Timestamp("2022-11-15")
     tables = datalayer.customer_tables(_duck(lines), cut, "W", 13)
-    check = datalayer.check_against_helpers(tables, lines, cut, "W", 13)
+    check = crosscheck.check_against_helpers(tables, lines, cut, "W", 13)
     assert check["same_customers"].all() and (check["max_abs_diff"] < 1e-9).all(), check
     assert set(check["table"]) == set(datalayer.SUMMARY_TABLES)
     tables["bgnbd"].loc[0, "T"] += 1 / 7  # one day more for one customer
     tables["cohorts"] = tables["cohorts"].iloc[1:]  # one cohort cell lost
-    check = datalayer.check_against_helpers(tables, lines, cut, "W", 13).set_index(["table", "column"])
+    check = crosscheck.check_against_helpers(tables, lines, cut, "W", 13).set_index(["table", "column"])
     assert check.loc[("bgnbd", "T"), "max_abs_diff"] == pytest.approx(1 / 7)
     assert not check.loc[("cohorts", "customers"), "same_customers"]

@@ -1,7 +1,7 @@
 """Tests of helpers.synth: determinism, schema validity through the pipeline, planted truth.
 
 Stated tolerances (recovery tests):
-- BG/NBD r, alpha, a, b fitted by ML (helpers.clv) on 20,000 customers without seasonality:
+- BG/NBD r, alpha, a, b fitted by ML (helpers.value.clv) on 20,000 customers without seasonality:
   each within ±15 % (relative) of the truth.
 - Gamma-Gamma p, q, gamma on the same sample: each within ±15 %; population mean spend
   p*gamma/(q-1) within ±5 %.
@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cleaning, ingest, schema, synth
-from helpers.adapters import synthetic as adapter
+from helpers import synth
+from helpers.data import cleaning, ingest, schema
+from helpers.data.adapters import synthetic as adapter
 
 START, END = "2010-01-01", "2011-06-30"
 
@@ -282,7 +283,7 @@ def test_make_catalogue_rejects_too_many_products():
 
 @pytest.mark.slow
 def test_bgnbd_and_gamma_gamma_recover_the_truth():
-    from helpers import clv
+    from helpers.value import clv
 
     clean = {"cancel_order_rate": 0.0, "duplicate_line_rate": 0.0, "free_sample_rate": 0.0,
              "guest_order_share": 0.0, "seasonal_amplitude": 0.0}

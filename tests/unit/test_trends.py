@@ -1,11 +1,11 @@
-"""Tests for helpers.trends: Mann-Kendall against hand-worked values, monthly series, table."""
+"""Tests for helpers.analysis.trends: Mann-Kendall against hand-worked values, monthly series, table."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import trends
+from helpers.analysis import trends
 
 
 def test_mann_kendall_no_ties_hand_worked():

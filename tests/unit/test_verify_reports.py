@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpers import reports, verify
+from helpers.results import pages, verify
 
 
 def test_compare_metrics_tolerances_and_structure():
@@ -43,7 +43,7 @@ def test_build_index_and_readme(tmp_path):
             }
         )
     )
-    out = reports.build(tmp_path, pdf=False)
+    out = pages.build(tmp_path, pdf=False)
     index = out["index"].read_text()
     assert '<a href="02_profile.html">02_profile</a></td><td>02 · Profile</td>' in index
     assert "0.74" in index and 'src="figures/02_lorenz.png"' in index
@@ -55,4 +55,4 @@ def test_build_index_and_readme(tmp_path):
 
 def test_build_without_metrics_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="make all"):
-        reports.build(tmp_path)
+        pages.build(tmp_path)

@@ -1,7 +1,7 @@
 """Figures for the notebooks: every public function returns a ``matplotlib.figure.Figure``.
 
 Shared look in :func:`apply_style`; one submodule per notebook domain (``plots.cleaning``,
-``plots.profile`` ...). Figures are saved by :func:`helpers.report.save_fig`.
+``plots.profile`` ...). Figures are saved by :func:`helpers.results.store.save_fig`.
 """
 
 from __future__ import annotations

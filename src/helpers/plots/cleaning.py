@@ -16,7 +16,7 @@ def ledger_waterfall(ledger: pd.DataFrame, measure: str = "rows") -> Figure:
     Parameters
     ----------
     ledger
-        :func:`helpers.cleaning.ledger_table` output.
+        :func:`helpers.data.cleaning.ledger_table` output.
     measure
         ``rows`` or ``revenue_gbp``.
     """

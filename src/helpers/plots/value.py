@@ -14,7 +14,7 @@ def rf_grid(counts: pd.DataFrame, mapping: pd.DataFrame) -> matplotlib.figure.Fi
     """Heatmap of customers per recency x frequency score, each cell labelled with its segment.
 
     ``counts`` and ``mapping`` are indexed by r_score (rows, 5..1) and f_score (columns, 1..5),
-    as returned by :func:`helpers.rfm.rf_grid_counts` / :func:`helpers.rfm.segment_mapping_table`.
+    as returned by :func:`helpers.value.rfm.rf_grid_counts` / :func:`helpers.value.rfm.segment_mapping_table`.
     """
     c = counts.reindex(index=mapping.index, columns=mapping.columns, fill_value=0)
     fig, ax = plt.subplots(figsize=(8, 5.5))

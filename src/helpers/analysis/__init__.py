@@ -1,0 +1,1 @@
+"""Stages 02-03, profile and behaviour: customers, lifecycle, baskets, funnel, trends."""

@@ -1,0 +1,535 @@
+"""Adapter for a user's own transactions export, described by a mapping YAML file.
+
+``read(raw_dir, mapping="path.yaml")`` reads the export named in the mapping (CSV, CSV.GZ,
+Excel, Parquet or a SQL query), maps it onto :data:`helpers.data.ingest.RAW_COLUMNS` and returns
+:class:`helpers.data.ingest.SourceData`. Nothing is lost silently:
+
+* **File-level problems** (empty file, header only, duplicate headers, mapped column missing,
+  wrong encoding, truncated gzip, unreadable file, bad mapping) raise
+  :class:`helpers.data.mapping.InputError` / :class:`helpers.data.mapping.MappingError` (both
+  ``ValueError``) naming the file, column and row.
+* **Row-level problems** keep the row and mark it ``set_aside`` with one of
+  :data:`ADAPTER_REASONS` and a ``set_aside_detail`` naming file, row, column and value; the
+  cleaning ledger then counts it like any other set-aside row, so rows and revenue reconcile.
+
+Cancellations, however the export marks them, become canonical: invoice starting ``C`` and a
+negative quantity (cleaning matches them to the purchase they reverse). An ordinary invoice that
+happens to start with ``A`` or ``C`` (the cleaning rules' adjustment and cancellation marks) is
+prefixed with ``I`` so it is not mistaken for one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import gzip
+import io
+import logging
+import os
+import zlib
+from collections.abc import Mapping as AbcMapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.data.ingest import SourceData, check_raw_columns, sha256_file
+from helpers.data.mapping import InputError, Mapping, check_columns, load_mapping
+from helpers.data.privacy import personal_columns
+
+log = logging.getLogger(__name__)
+
+ADAPTER_REASONS: dict[str, str] = {
+    "bad_date": "timestamp not parseable with the mapping's date format",
+    "future_date": "timestamp later than the reference date plus the tolerance",
+    "bad_quantity": "quantity not a whole number (after stripping symbols) or absurd",
+    "bad_price": "unit price not a number (after stripping currency symbols) or absurd",
+    "missing_quantity": "quantity empty",
+}
+"""Reason codes this adapter sets (``set_aside``); cleaning's ledger counts them first."""
+
+MAX_ABS_QUANTITY = 10_000_000
+"""Units; larger quantities are set aside as ``bad_quantity`` (they would overflow the
+ledger's integer arithmetic and are never real)."""
+MAX_ABS_PRICE = 10_000_000.0
+"""GBP (after conversion); larger unit prices are set aside as ``bad_price``."""
+CURRENCY_STRIP = r"[£$€¥₹\s\u00a0']|^[A-Z]{3}|[A-Z]{3}$"
+"""Regex removed from numbers before parsing: currency symbols, spaces, ISO codes at either end."""
+
+
+# --------------------------------------------------------------------------- reading
+def _decode(data: bytes, encoding: str, file: str) -> str:
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 4]
+        raise InputError(
+            file,
+            f"not valid {encoding} text (byte {bad!r} at offset {exc.start}, physical line "
+            f"{line}); set source.encoding in the mapping (e.g. latin-1, cp1252, utf-16)",
+            row=line,
+        ) from None
+
+
+def _read_csv(m: Mapping) -> pd.DataFrame:
+    assert m.path is not None
+    file = m.path.name
+    try:
+        data = m.path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        elif m.path.suffix.lower() == ".gz":
+            raise InputError(file, "named .gz but not gzip-compressed")
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(file, f"truncated or corrupt gzip file ({exc}); fetch it again") from None
+    except OSError as exc:
+        raise InputError(file, f"cannot read the file ({exc})") from None
+    text = _decode(data, m.encoding, file)
+    if not text.strip():
+        raise InputError(file, "the file is empty (no header, no rows)")
+    try:
+        header = next(csv.reader(io.StringIO(text[: 1 << 16]), delimiter=m.delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise InputError(file, f"cannot read the header line ({exc})") from None
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    dups = sorted({h for h in header if header.count(h) > 1})
+    if dups:
+        raise InputError(
+            file,
+            f"duplicate column header(s) {dups} in the header line: rename them in the export",
+            column=dups[0],
+        )
+    if len(header) == 1 and m.delimiter not in text.splitlines()[0] and len(m.columns) > 1:
+        log.warning("%s: header has one column; is source.delimiter %r right?", file, m.delimiter)
+    check_columns(m, header, file)
+    try:
+        # All columns are read (usecols would hide rows with too many fields); the unmapped
+        # ones are dropped at once, so personal columns never reach the analysis.
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=m.delimiter,
+            dtype=str,
+            keep_default_na=False,
+            header=0,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        msg = str(exc).strip().replace("\n", " ")
+        raise InputError(file, f"malformed CSV ({msg}); check quoting and the delimiter") from None
+    df.columns = header
+    _check_field_counts(text, m.delimiter, len(header), file)
+    return df[m.needed_columns()]
+
+
+def _check_field_counts(text: str, delimiter: str, n_fields: int, file: str) -> None:
+    """Raise if a record has fewer fields than the header (pandas pads those silently)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    counts = np.fromiter((len(r) for r in reader), dtype="int64")
+    counts = counts[counts > 0][1:]  # blank lines are skipped by pandas too; drop the header
+    short = np.flatnonzero(counts < n_fields)
+    if short.size:
+        raise InputError(
+            file,
+            f"record has {counts[short[0]]} field(s), the header {n_fields} "
+            f"({short.size} such row(s)); the file may be truncated or a "
+            "delimiter missing",
+            row=int(short[0]) + 1,
+        )
+
+
+def _read_excel(m: Mapping) -> pd.DataFrame:
+    assert m.path is not None
+    file = m.path.name
+    try:
+        head = pd.read_excel(m.path, sheet_name=m.sheet, header=None, nrows=1, dtype=object)
+        header = ["" if pd.isna(h) else str(h).strip() for h in head.iloc[0]] if len(head) else []
+        if not header:
+            raise InputError(file, f"sheet {m.sheet!r} is empty (no header, no rows)")
+        dups = sorted({h for h in header if header.count(h) > 1})
+        if dups:
+            raise InputError(
+                file, f"duplicate column header(s) {dups} in the header line", column=dups[0]
+            )
+        check_columns(m, header, file)
+        df = pd.read_excel(m.path, sheet_name=m.sheet, dtype=object, usecols=m.needed_columns())
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl/xlrd raise many types for a corrupt workbook
+        raise InputError(file, f"cannot read the workbook ({type(exc).__name__}: {exc})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_parquet(m: Mapping) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    assert m.path is not None
+    file = m.path.name
+    try:
+        names = pq.read_schema(m.path).names
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for corrupt files
+        raise InputError(file, f"not a readable Parquet file ({exc})") from None
+    dups = sorted({h for h in names if names.count(h) > 1})
+    if dups:
+        raise InputError(file, f"duplicate column name(s) {dups}", column=dups[0])
+    check_columns(m, names, file)
+    return pd.read_parquet(m.path, columns=m.needed_columns())
+
+
+def _read_sql(m: Mapping, env: AbcMapping[str, str]) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    assert m.sql is not None
+    url = m.sql.url
+    if m.sql.url_env:
+        url = env.get(m.sql.url_env)
+        if not url:
+            raise InputError(
+                m.name,
+                f"source.sql.url_env: environment variable "
+                f"{m.sql.url_env} is not set (it should hold the database URL)",
+            )
+    try:
+        engine = sa.create_engine(url)
+    except Exception as exc:  # ArgumentError, missing driver module
+        raise InputError(m.name, f"source.sql: cannot use the database URL ({exc})") from None
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            df = pd.read_sql_query(sa.text(m.sql.query), conn)
+    except sa.exc.SQLAlchemyError as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise InputError(f"sql query on {shown}", f"query failed: {first}") from None
+    finally:
+        engine.dispose()
+    cols = [str(c) for c in df.columns]
+    dups = sorted({c for c in cols if cols.count(c) > 1})
+    if dups:
+        raise InputError("sql query", f"duplicate result column(s) {dups}", column=dups[0])
+    check_columns(m, cols, "sql query")
+    return df[m.needed_columns()]
+
+
+def read_table(m: Mapping, env: AbcMapping[str, str] | None = None) -> pd.DataFrame:
+    """Read the mapped source columns of the export as they are (strings for CSV).
+
+    Raises
+    ------
+    InputError
+        File-level problems: empty, header only, duplicate headers, missing columns, wrong
+        encoding, truncated gzip, malformed CSV, failed query.
+    """
+    if m.file_format == "sql":
+        df = _read_sql(m, os.environ if env is None else env)
+    elif m.file_format == "excel":
+        df = _read_excel(m)
+    elif m.file_format == "parquet":
+        df = _read_parquet(m)
+    else:
+        df = _read_csv(m)
+    if len(df) == 0:
+        raise InputError(m.source_label, "has a header but no data rows", row=1)
+    return df.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- parsing
+def parse_numbers(values: pd.Series, decimal: str = ".", thousands: str = "") -> pd.Series:
+    """Parse numbers written as text: strip currency symbols/codes and spaces, apply the
+    separators, ``(1.50)`` means -1.50. Unparseable or non-finite values become NaN.
+
+    >>> parse_numbers(pd.Series(["£1,234.50", "(2.00)", "x"]), thousands=",").tolist()
+    [1234.5, -2.0, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        out = values.astype("float64")
+    else:
+        t = values.astype("string").str.strip()
+        t = t.str.replace(CURRENCY_STRIP, "", regex=True)
+        t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+        if thousands:
+            t = t.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            t = t.str.replace(".", "\x00", regex=False).str.replace(decimal, ".", regex=False)
+        out = pd.to_numeric(t.astype(object), errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Parse timestamps with each format in turn (first match wins); unparseable -> NaT.
+
+    Already-typed datetimes (Excel, Parquet, SQL) are kept; time zones are dropped (local time).
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_localize(None).astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    obj = values.astype(object)
+    is_ts = (
+        obj.map(lambda v: isinstance(v, (_dt.datetime, np.datetime64)))
+        if values.dtype == object
+        else pd.Series(False, index=values.index)
+    )
+    if is_ts.any():
+        out[is_ts] = pd.to_datetime(obj[is_ts]).astype("datetime64[ns]")
+    text = values.astype("string").str.strip()
+    for fmt in formats:
+        todo = out.isna() & ~is_ts & text.notna() & (text != "")
+        if not todo.any():
+            break
+        got = pd.to_datetime(text[todo].astype(object), format=fmt, errors="coerce")
+        if isinstance(got.dtype, pd.DatetimeTZDtype):
+            got = got.dt.tz_localize(None)
+        out[todo] = got.astype("datetime64[ns]")
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    t = values.astype("string").str.strip()
+    return t.mask(t == "")
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Identifiers as text; ``12346.0`` (a number read as float) becomes ``12346``."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values == values.round())
+        t = values.astype("string")
+        t[whole] = values[whole].astype("int64").astype("string")
+        return _text(t)
+    t = _text(values)
+    return t.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def _detail(file: str, rows: pd.Series, column: str, raw: pd.Series, problem: str) -> pd.Series:
+    return (
+        file
+        + " row "
+        + rows.astype(str)
+        + ", column "
+        + repr(column)
+        + ": "
+        + raw.astype("string").fillna("").str.slice(0, 40).map(repr)
+        + " "
+        + problem
+    )
+
+
+def to_raw_lines(df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Map the export's rows onto :data:`helpers.data.ingest.RAW_COLUMNS` (+ ``set_aside``,
+    ``set_aside_detail``), one output row per input row, in order.
+
+    Parameters
+    ----------
+    df
+        The mapped source columns from :func:`read_table`.
+    m
+        The mapping.
+    today
+        Reference date for future-date checks when the mapping sets none (default: today).
+    """
+    file = m.source_label
+    n = len(df)
+    rows = pd.Series(np.arange(1, n + 1, dtype="int64"), index=df.index)
+    col = m.columns
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+    detail = pd.Series(pd.NA, index=df.index, dtype="string")
+
+    def flag(mask: pd.Series, code: str, column: str, problem: str) -> None:
+        mask = mask.fillna(False).astype(bool) & reason.isna()
+        if mask.any():
+            reason[mask] = code
+            detail[mask] = _detail(file, rows[mask], column, df.loc[mask, column], problem)
+            log.warning(
+                "%s: %d row(s) set aside as %s (column %r), first at row %d",
+                file,
+                int(mask.sum()),
+                code,
+                column,
+                int(rows[mask].iloc[0]),
+            )
+
+    # timestamps
+    ts_raw = df[col["invoice_ts"]]
+    ts = parse_dates(ts_raw, m.date_formats)
+    present = (
+        _text(ts_raw.astype("string")).notna()
+        if ts_raw.dtype == object or pd.api.types.is_string_dtype(ts_raw)
+        else ts_raw.notna()
+    )
+    flag(
+        ts.isna() & present,
+        "bad_date",
+        col["invoice_ts"],
+        f"is not a date in format {' or '.join(m.date_formats)}",
+    )
+    ref = (
+        m.reference_date
+        if m.reference_date is not None
+        else (today if today is not None else pd.Timestamp.now().normalize())
+    )
+    limit = ref + pd.Timedelta(days=m.future_tolerance_days + 1)
+    flag(
+        ts >= limit,
+        "future_date",
+        col["invoice_ts"],
+        f"is after the reference date {ref:%Y-%m-%d} + {m.future_tolerance_days} day(s)",
+    )
+
+    # quantity
+    q_raw = df[col["quantity"]]
+    q = parse_numbers(q_raw, m.decimal, m.thousands)
+    q_present = q_raw.notna() & (q_raw.astype("string").str.strip() != "")
+    flag(~q_present, "missing_quantity", col["quantity"], "is empty")
+    flag(q.isna(), "bad_quantity", col["quantity"], "is not a number")
+    flag(q.notna() & (q != q.round()), "bad_quantity", col["quantity"], "is not a whole number")
+    flag(
+        q.abs() > MAX_ABS_QUANTITY,
+        "bad_quantity",
+        col["quantity"],
+        f"is beyond {MAX_ABS_QUANTITY:,} units",
+    )
+    bad_q = reason.isin(["bad_quantity", "missing_quantity"]).fillna(False)
+    qty = q.where(~bad_q, 0).fillna(0).round().astype("int64")
+
+    # price (converted to GBP)
+    p_raw = df[col["unit_price"]]
+    p = parse_numbers(p_raw, m.decimal, m.thousands)
+    p_present = p_raw.notna() & (p_raw.astype("string").str.strip() != "")
+    flag(p.isna() & p_present, "bad_price", col["unit_price"], "is not a number")
+    price = p * m.fx_to_gbp
+    flag(
+        price.abs() > MAX_ABS_PRICE,
+        "bad_price",
+        col["unit_price"],
+        f"is beyond {MAX_ABS_PRICE:,.0f} GBP",
+    )
+    price = price.where(reason.ne("bad_price").fillna(True))
+
+    # cancellations -> invoice C..., negative quantity
+    inv = _id_text(df[col["invoice"]])
+    if m.cancel_status_column:
+        status = df[m.cancel_status_column].astype("string").str.strip().str.casefold()
+        is_canc = status.isin([v.casefold() for v in m.cancel_status_values]).fillna(False)
+    elif m.cancel_negative_quantity:
+        is_canc = (qty < 0) & reason.isna()
+    else:
+        is_canc = inv.str.startswith(m.cancel_prefix or "C").fillna(False)
+    is_canc = is_canc.astype(bool)
+    if m.cancel_prefix == "C":
+        clash = ~is_canc & inv.str.match(r"^A").fillna(False)
+    else:
+        clash = ~is_canc & inv.str.match(r"^[AC]").fillna(False)
+    inv = inv.mask(clash, "I" + inv)
+    needs_c = is_canc & ~inv.str.startswith("C").fillna(False)
+    inv = inv.mask(needs_c, "C" + inv)
+    qty = qty.mask(is_canc, -qty.abs())
+    if clash.any():
+        log.info("%s: %d invoice(s) starting A/C prefixed with I", file, int(clash.sum()))
+
+    country = (
+        _text(df[col["country"]])
+        if "country" in col
+        else pd.Series(pd.NA, index=df.index, dtype="string")
+    )
+    out = pd.DataFrame(
+        {
+            "source_file": pd.array([file] * n, dtype="string"),
+            "source_row": rows.to_numpy(),
+            "invoice": inv.astype("string").to_numpy(),
+            "stock_code": _id_text(df[col["stock_code"]]).astype("string").to_numpy(),
+            "description": (
+                _text(df[col["description"]])
+                if "description" in col
+                else pd.Series(pd.NA, index=df.index, dtype="string")
+            ).to_numpy(),
+            "quantity": qty.to_numpy(dtype="int64"),
+            "invoice_ts": ts.to_numpy(dtype="datetime64[ns]"),
+            "unit_price": price.to_numpy(dtype="float64"),
+            "source_customer_id": (
+                _id_text(df[col["customer_id"]])
+                if "customer_id" in col
+                else pd.Series(pd.NA, index=df.index, dtype="string")
+            ).to_numpy(),
+            "country": country.fillna(m.country_default).to_numpy(),
+        }
+    )
+    for c in ("invoice", "stock_code", "description", "source_customer_id", "country"):
+        out[c] = out[c].astype("string")
+    out["set_aside"] = reason.astype("string").reset_index(drop=True)
+    out["set_aside_detail"] = detail.astype("string").reset_index(drop=True)
+    return out
+
+
+def customer_master(df: pd.DataFrame, lines: pd.DataFrame, m: Mapping) -> pd.DataFrame | None:
+    """One row per source customer with the mapped attributes (last non-empty value by
+    timestamp); personal-looking source columns are refused unless allowed in the mapping."""
+    if not m.customer_attributes:
+        return None
+    personal = personal_columns(list(m.customer_attributes.values()))
+    refused = {c: k for c, k in personal.items() if c not in m.personal_columns_allowed}
+    if refused:
+        log.warning(
+            "%s: personal-looking attribute column(s) %s not used; list them in "
+            "personal_columns_allowed to keep them",
+            m.name,
+            sorted(refused),
+        )
+    attrs = {k: v for k, v in m.customer_attributes.items() if v not in refused}
+    if not attrs:
+        return None
+    t = pd.DataFrame(
+        {"source_customer_id": lines["source_customer_id"], "_ts": lines["invoice_ts"]}
+    )
+    for k, v in attrs.items():
+        t[k] = parse_dates(df[v], m.date_formats) if k.endswith("_ts") else _text(df[v])
+    t = t[t["source_customer_id"].notna()].sort_values("_ts", kind="mergesort")
+    master = t.drop(columns="_ts").groupby("source_customer_id", sort=True).last()
+    return master.reset_index()
+
+
+def read(
+    raw_dir: str | Path = "",
+    mapping: str | Path = "",
+    today: pd.Timestamp | None = None,
+    env: AbcMapping[str, str] | None = None,
+) -> SourceData:
+    """Read a user's export described by a mapping file.
+
+    Parameters
+    ----------
+    raw_dir
+        Unused (kept for the common adapter signature); the mapping names the source.
+    mapping
+        Path of the mapping YAML (relative ``source.path`` is resolved against its folder).
+    today
+        Reference date for future-date checks when the mapping sets none (default: today).
+    env
+        Environment for ``source.sql.url_env`` (default: ``os.environ``).
+
+    Raises
+    ------
+    MappingError, InputError
+        Bad mapping / unusable file, naming the file, column and row.
+    """
+    m = load_mapping(mapping)
+    df = read_table(m, env)
+    lines = to_raw_lines(df, m, today)
+    lines = check_raw_columns(lines, m.source_label)
+    if m.currency != "GBP" and m.fx_to_gbp == 1.0:
+        log.warning(
+            "%s: prices are in %s (no fx_to_gbp given); the *_gbp columns will hold %s",
+            m.name,
+            m.currency,
+            m.currency,
+        )
+    if m.path is not None:
+        files = pd.DataFrame(
+            [{"file": m.path.name, "sha256": sha256_file(m.path), "rows": len(lines)}]
+        )
+    else:
+        files = pd.DataFrame([{"file": "sql query", "sha256": "", "rows": len(lines)}])
+    n_aside = int(lines["set_aside"].notna().sum())
+    log.info("%s: %d rows read, %d set aside by the adapter", m.source_label, len(lines), n_aside)
+    return SourceData(lines=lines, files=files, customers=customer_master(df, lines, m))

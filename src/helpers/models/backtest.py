@@ -1,0 +1,161 @@
+"""Validation helpers for notebook 06: multi-cutoff backtests, calibration, stability,
+sensitivity and SHAP agreement.
+
+Every function here re-uses the model code of :mod:`helpers.models.churn`, :mod:`helpers.models.spend`,
+:mod:`helpers.value.rfm` and :mod:`helpers.value.segments` with the settings notebook 05 chose (saved in
+``models.json``); nothing is re-tuned, so a backtest measures the chosen recipe, not a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import adjusted_rand_score, roc_auc_score
+
+from helpers.models import churn, metrics, spend
+
+log = logging.getLogger(__name__)
+
+
+def backtest_cutoffs(last_cutoff: pd.Timestamp, n: int, step_days: int) -> list[pd.Timestamp]:
+    """``n`` cutoffs ending at ``last_cutoff``, ``step_days`` apart, oldest first."""
+    if n < 1 or step_days < 1:
+        raise ValueError(f"backtest_cutoffs: n={n} and step_days={step_days} must be >= 1")
+    last = pd.Timestamp(last_cutoff)
+    return [last - pd.Timedelta(days=step_days * k) for k in range(n - 1, -1, -1)]
+
+
+def churn_backtest(
+    lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int, model: str,
+    params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
+) -> pd.DataFrame:
+    """Train at ``cutoff - H`` and test at ``cutoff`` for each cutoff, with the given model.
+
+    Returns one row per cutoff: customers, churn rate, ROC-AUC with a bootstrap interval,
+    PR-AUC and Brier score.
+    """
+    rows = []
+    for c in test_cutoffs:
+        x_tr, y_tr = churn.build_dataset(lines, c - pd.Timedelta(days=horizon_days), horizon_days)
+        x_te, y_te = churn.build_dataset(lines, c, horizon_days)
+        fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs)
+        p = fit.predict_proba(x_te[x_tr.columns])[:, 1]
+        sc = churn.classification_scores(y_te, p)
+        auc, lo, hi = metrics.bootstrap_ci((y_te.to_numpy(), p), roc_auc_score, n_boot=n_boot,
+                                           seed=seed)
+        rows.append({"cutoff": c, "customers": len(y_te), "churn_rate": float(y_te.mean()),
+                     "roc_auc": auc, "roc_auc_lo": lo, "roc_auc_hi": hi,
+                     "pr_auc": sc["pr_auc"], "brier": sc["brier"]})
+        log.info("churn backtest %s: AUC %.3f", c.date(), auc)
+    return pd.DataFrame(rows).set_index("cutoff")
+
+
+def spend_backtest(
+    lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int,
+    params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
+) -> pd.DataFrame:
+    """XGBoost spend model vs "same as last period" at each cutoff: MAE (GBP) with bootstrap
+    intervals (customers resampled) and Spearman rank correlation."""
+    rows = []
+    for c in test_cutoffs:
+        x_tr, y_tr = spend.build_dataset(lines, c - pd.Timedelta(days=horizon_days), horizon_days)
+        x_te, y_te = spend.build_dataset(lines, c, horizon_days)
+        pred = spend.make_xgb(params, seed, n_jobs).fit(x_tr, y_tr).predict(x_te[x_tr.columns])
+        last = spend.last_period_prediction(lines, x_te.index, c, horizon_days).to_numpy()
+        y = y_te.to_numpy()
+        mae, lo, hi = metrics.bootstrap_ci((y, pred), metrics.mae, n_boot=n_boot, seed=seed)
+        mae_l, lo_l, hi_l = metrics.bootstrap_ci((y, last), metrics.mae, n_boot=n_boot, seed=seed)
+        rows.append({"cutoff": c, "customers": len(y), "xgb_mae_gbp": mae, "xgb_mae_lo": lo,
+                     "xgb_mae_hi": hi, "last_mae_gbp": mae_l, "last_mae_lo": lo_l,
+                     "last_mae_hi": hi_l,
+                     "xgb_spearman": spend.regression_scores(y, pred)["spearman"],
+                     "last_spearman": spend.regression_scores(y, last)["spearman"]})
+    return pd.DataFrame(rows).set_index("cutoff")
+
+
+def calibration_table(y: np.ndarray | pd.Series, p: np.ndarray | pd.Series,
+                      n_bins: int = 10) -> pd.DataFrame:
+    """Reliability table: predictions cut into ``n_bins`` equal-count bins (ties kept
+    together); per bin the count, mean predicted probability and observed rate."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if y.shape != p.shape or y.size == 0:
+        raise ValueError("calibration_table: y and p must be non-empty and of equal length")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("calibration_table: probabilities outside [0, 1]")
+    bins = pd.qcut(pd.Series(p).rank(method="first"), min(n_bins, len(p)), labels=False)
+    t = pd.DataFrame({"p": p, "y": y, "bin": bins}).groupby("bin").agg(
+        n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"))
+    return t
+
+
+def expected_calibration_error(table: pd.DataFrame) -> float:
+    """Count-weighted mean |observed - predicted| over the bins of :func:`calibration_table`."""
+    w = table["n"] / table["n"].sum()
+    return float((w * (table["observed_rate"] - table["mean_predicted"]).abs()).sum())
+
+
+def label_change(a: pd.Series, b: pd.Series) -> dict[str, float]:
+    """Agreement of two labelings of customers (e.g. segments at two cutoffs).
+
+    Only customers in both are compared. Returns the count compared, the share whose label
+    differs with its 95% Wilson score interval (``share_changed_ci_low``/``_high``) and the
+    adjusted Rand index (label names need not match, e.g. cluster numbers).
+    """
+    common = a.index.intersection(b.index)
+    if len(common) == 0:
+        raise ValueError("label_change: no customer in both labelings")
+    x = a.loc[common].astype(str).to_numpy()
+    y = b.loc[common].astype(str).to_numpy()
+    changed = int((x != y).sum())
+    lo, hi = wilson_interval(changed, len(common))
+    return {"customers": int(len(common)), "share_changed": changed / len(common),
+            "share_changed_ci_low": lo, "share_changed_ci_high": hi,
+            "adjusted_rand": float(adjusted_rand_score(x, y))}
+
+
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n`` (stays inside [0, 1], sensible at 0 or n).
+
+    >>> tuple(round(v, 4) for v in wilson_interval(1, 4))
+    (0.0456, 0.6994)
+    """
+    if n <= 0 or not 0 <= k <= n:
+        raise ValueError(f"wilson_interval: need 0 <= k <= n and n > 0, got k={k}, n={n}")
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def rank_agreement(imp_a: pd.Series, imp_b: pd.Series) -> float:
+    """Spearman rank correlation of two importance vectors over their common features."""
+    common = imp_a.index.intersection(imp_b.index)
+    if len(common) < 3:
+        raise ValueError("rank_agreement: need at least 3 common features")
+    return float(stats.spearmanr(imp_a[common], imp_b[common]).statistic)
+
+
+def sensitivity_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Tidy sensitivity table: one row per (choice, variant, metric) with its value and the
+    change against the variant marked ``baseline=True`` of the same choice and metric."""
+    if not rows:
+        raise ValueError("sensitivity_frame: no rows")
+    df = pd.DataFrame(rows)
+    need = {"choice", "variant", "metric", "value", "baseline"}
+    if not need <= set(df.columns):
+        raise ValueError(f"sensitivity_frame: rows need {sorted(need)}")
+    base = df[df["baseline"]].set_index(["choice", "metric"])["value"]
+    if base.index.duplicated().any():
+        raise ValueError("sensitivity_frame: more than one baseline per choice and metric")
+    df["baseline_value"] = [base.get((c, m), np.nan) for c, m in zip(df["choice"], df["metric"],
+                                                                    strict=True)]
+    df["change"] = df["value"] - df["baseline_value"]
+    df["change_pct"] = 100 * df["change"] / df["baseline_value"].abs().replace(0, np.nan)
+    return df[["choice", "variant", "metric", "value", "baseline_value", "change", "change_pct",
+               "baseline"]]

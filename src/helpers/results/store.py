@@ -1,0 +1,103 @@
+"""Results that notebooks hand on: ``metrics.json`` sections and saved figures.
+
+Numbers quoted in prose or the case study are written once here by the code that computed them
+and read back with :func:`read_metrics` / :func:`fmt`; they are never typed by hand.
+
+Layout of ``metrics.json``: one top-level key per notebook (``"01_collect_clean"`` ...), each a
+dict of metric name -> value. Headline metrics carry an interval as
+``{"value": v, "ci_low": lo, "ci_high": hi, "level": 0.95}`` (see :func:`with_interval`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+
+from helpers.files import _jsonable, read_json, write_json
+
+log = logging.getLogger(__name__)
+
+
+def update_metrics(path: str | Path, section: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Replace ``section`` of the metrics file at ``path`` with ``values`` and return all metrics."""
+    path = Path(path)
+    metrics: dict[str, Any] = read_json(path) if path.exists() else {}
+    metrics[section] = _jsonable(values)
+    write_json(metrics, path)
+    log.info("metrics: wrote section %s (%d keys) to %s", section, len(values), path)
+    return metrics
+
+
+def read_metrics(path: str | Path, section: str | None = None) -> dict[str, Any]:
+    """Read the metrics file (or one section of it) with a clear error when it is missing."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run the earlier notebooks first")
+    metrics = read_json(path)
+    if section is None:
+        return metrics
+    if section not in metrics:
+        raise KeyError(f"{path}: no section {section!r}; have {sorted(metrics)}")
+    return metrics[section]
+
+
+def with_interval(value: float, low: float, high: float, level: float = 0.95) -> dict[str, float]:
+    """A headline metric with its confidence interval."""
+    return {"value": float(value), "ci_low": float(low), "ci_high": float(high), "level": level}
+
+
+def value(m: Any) -> Any:
+    """The point value of a metric that may carry an interval."""
+    return m["value"] if isinstance(m, dict) and "value" in m else m
+
+
+def fmt(m: Any, spec: str = ",.0f", unit: str = "") -> str:
+    """Format a metric (with its interval when it has one) for prose, e.g. ``£1,234 (95% CI ...)``."""
+    if isinstance(m, dict) and "value" in m:
+        lvl = int(round(100 * m.get("level", 0.95)))
+        return (
+            f"{unit}{format(m['value'], spec)} ({lvl}% CI {unit}{format(m['ci_low'], spec)}"
+            f"–{unit}{format(m['ci_high'], spec)})"
+        )
+    if m is None:
+        return "n/a"
+    if isinstance(m, (int, float)):
+        return f"{unit}{format(m, spec)}"
+    return str(m)
+
+
+def save_fig(
+    fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110,
+    show: bool = True,
+) -> Path:
+    """Save ``fig`` as ``<fig_dir>/<name>.png`` (deterministic metadata) and return the path.
+
+    Inside a notebook (an IPython kernel) the saved PNG is also displayed when ``show``, so the
+    rendered report shows exactly the file in ``figures/`` (the kernel runs matplotlib's Agg
+    backend, which shows nothing by itself). The figure is closed to free its memory.
+    """
+    import matplotlib.pyplot as plt
+
+    fig_dir = Path(fig_dir)
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    path = fig_dir / f"{name}.png"
+    fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    if show and _in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
+    return path
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (not plain Python or the IPython terminal)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"

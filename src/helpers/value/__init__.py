@@ -1,0 +1,1 @@
+"""Stage 04, value: RFM, clusters and tiers, CLV, and the one playbook of actions."""

@@ -1,0 +1,320 @@
+"""Customer segments: k-means on RFM, value tiers from CLV, a playbook and the CRM export.
+
+* **Clustering**: k-means on log1p-transformed, standardised recency / frequency / monetary
+  (RFM is heavily right-skewed; without the log a handful of wholesalers form their own
+  clusters). k is chosen by the mean silhouette over several seeds among the k whose solutions
+  are stable across seeds (mean pairwise adjusted Rand index >= ``min_stability``).
+  Clusters are renumbered 1..k from the most to the least valuable (mean of standardised
+  frequency + monetary - recency), so labels do not depend on the seed.
+* **Value tiers** (:func:`value_tiers`): ``potential`` = no repeat purchase yet (at most one
+  purchase day, RFM frequency <= 1: BG/NBD has too little to go on); the rest by predicted
+  12-month CLV among repeat buyers: ``high`` = top ``high_share`` (default 20 %), ``medium`` =
+  the next ``medium_share`` (30 %), ``low`` = the rest.
+* **Playbook** (:func:`playbook_table`): one action per tier and per segment, combined for
+  every tier x segment cell that has customers.
+* **Export** (:func:`export_customer_value`): Parquet in ``data/processed/<dataset>/`` with the
+  surrogate ``customer_id`` (internal) and a CSV for a CRM with the keyed pseudonym only.
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from helpers import files
+from helpers.data import privacy
+
+log = logging.getLogger(__name__)
+
+TIERS: tuple[str, ...] = ("high", "medium", "low", "potential")
+
+TIER_ACTIONS: dict[str, str] = {
+    "high": "Protect: account manager or VIP service, early access, no blanket discounts",
+    "medium": "Grow: cross-sell bundles and volume offers to lift order frequency",
+    "low": "Maintain cheaply: automated e-mail only, low-cost reactivation tests",
+    "potential": "Convert: second-order incentive and onboarding sequence within 30 days",
+}
+"""What to do with each value tier (budget falls from high to low)."""
+
+SEGMENT_ACTIONS: dict[str, str] = {
+    "champions": "reward, ask for reviews and referrals",
+    "loyal": "upsell higher-value lines, loyalty programme",
+    "potential_loyalists": "membership offer, personalised recommendations",
+    "new": "welcome series, make the second order easy",
+    "promising": "brand story, free-shipping threshold",
+    "need_attention": "limited-time offer based on past purchases",
+    "about_to_sleep": "reconnect with popular products, small discount",
+    "at_risk": "personal win-back message, ask what went wrong",
+    "cant_lose": "call them: win back before a competitor does",
+    "hibernating": "seasonal reminder, otherwise leave alone",
+    "lost": "one last win-back; then stop spending",
+}
+"""What to do with each RFM segment (see :mod:`helpers.value.rfm`)."""
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "customer_key",
+    "segment",
+    "cluster",
+    "tier",
+    "r_score",
+    "f_score",
+    "m_score",
+    "p_alive",
+    "expected_purchases_52w",
+    "clv_12m",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# clustering
+# --------------------------------------------------------------------------------------------
+def cluster_features(rfm: pd.DataFrame) -> pd.DataFrame:
+    """log1p then z-score of ``recency_days``, ``frequency`` and ``monetary_gbp``."""
+    cols = ["recency_days", "frequency", "monetary_gbp"]
+    missing = [c for c in cols if c not in rfm.columns]
+    if missing:
+        raise ValueError(f"cluster_features: missing column(s) {missing}")
+    if (rfm[cols] < 0).to_numpy().any():
+        raise ValueError("cluster_features: negative recency, frequency or monetary values")
+    x = np.log1p(rfm[cols].astype(float))
+    sd = x.std(ddof=0).replace(0.0, 1.0)
+    return (x - x.mean()) / sd
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int) -> KMeans:
+    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
+
+
+def choose_k(
+    features: pd.DataFrame,
+    k_min: int = 2,
+    k_max: int = 8,
+    seed: int = 42,
+    n_seeds: int = 4,
+    min_stability: float = 0.8,
+    silhouette_sample: int = 4000,
+) -> tuple[int, pd.DataFrame]:
+    """Silhouette and seed stability for k = k_min..k_max; return the chosen k and the table.
+
+    Parameters
+    ----------
+    features
+        Output of :func:`cluster_features`.
+    k_min, k_max
+        Range of k tried (inclusive).
+    seed
+        Base seed; run i uses ``seed + i``.
+    n_seeds
+        Runs per k; stability is the mean adjusted Rand index over all pairs of runs.
+    min_stability
+        Smallest stability for a k to be eligible; if none is, the most stable k is used.
+    silhouette_sample
+        Customers sampled (with ``seed``) for the silhouette, which is O(n²).
+
+    Returns
+    -------
+    (int, pandas.DataFrame)
+        The chosen k, and per k: ``silhouette`` (mean over runs), ``stability_ari``,
+        ``inertia`` (first run), ``eligible``, ``chosen``.
+    """
+    if not 2 <= k_min <= k_max:
+        raise ValueError(f"choose_k: need 2 <= k_min <= k_max, got {k_min}, {k_max}")
+    if n_seeds < 2:
+        raise ValueError("choose_k: n_seeds must be >= 2 to measure stability")
+    x = features.to_numpy(dtype=float)
+    if len(x) <= k_max:
+        raise ValueError(f"choose_k: {len(x)} customers are too few for k_max={k_max}")
+    rows = []
+    for k in range(k_min, k_max + 1):
+        fits = [_kmeans(x, k, seed + i) for i in range(n_seeds)]
+        sil = [
+            silhouette_score(
+                x, f.labels_, sample_size=min(silhouette_sample, len(x)), random_state=seed
+            )
+            for f in fits
+        ]
+        ari = [adjusted_rand_score(a.labels_, b.labels_) for a, b in combinations(fits, 2)]
+        rows.append((k, float(np.mean(sil)), float(np.mean(ari)), float(fits[0].inertia_)))
+    t = pd.DataFrame(rows, columns=["k", "silhouette", "stability_ari", "inertia"]).set_index("k")
+    t["eligible"] = t["stability_ari"] >= min_stability
+    pool = (
+        t[t["eligible"]]
+        if t["eligible"].any()
+        else t[t["stability_ari"] == t["stability_ari"].max()]
+    )
+    k_best = int(pool["silhouette"].idxmax())
+    t["chosen"] = t.index == k_best
+    log.info("choose_k: k=%d (silhouette %.3f)", k_best, t.loc[k_best, "silhouette"])
+    return k_best, t
+
+
+def fit_clusters(features: pd.DataFrame, k: int, seed: int = 42) -> pd.Series:
+    """k-means labels 1..k, numbered from the most to the least valuable cluster."""
+    if k < 2 or k >= len(features):
+        raise ValueError(f"fit_clusters: k={k} must be in 2..{len(features) - 1}")
+    km = _kmeans(features.to_numpy(dtype=float), k, seed)
+    c = pd.DataFrame(km.cluster_centers_, columns=features.columns)
+    value = c["frequency"] + c["monetary_gbp"] - c["recency_days"]
+    order = value.sort_values(ascending=False).index.to_numpy()
+    relabel = np.empty(k, dtype=np.int64)
+    relabel[order] = np.arange(1, k + 1)
+    return pd.Series(relabel[km.labels_], index=features.index, name="cluster")
+
+
+def describe_clusters(rfm: pd.DataFrame, cluster: pd.Series) -> pd.DataFrame:
+    """Size, revenue share and median R, F, M per cluster."""
+    g = rfm.groupby(cluster)
+    out = pd.DataFrame(
+        {
+            "n_customers": g.size(),
+            "revenue_gbp": g["monetary_gbp"].sum(),
+            "median_recency_days": g["recency_days"].median(),
+            "median_frequency": g["frequency"].median(),
+            "median_monetary_gbp": g["monetary_gbp"].median(),
+        }
+    )
+    out.insert(1, "share_customers", out["n_customers"] / out["n_customers"].sum())
+    out.insert(3, "share_revenue", out["revenue_gbp"] / out["revenue_gbp"].sum())
+    return out
+
+
+def crosstab_segments(segment: pd.Series, cluster: pd.Series) -> pd.DataFrame:
+    """Customers per RFM segment (rows) and cluster (columns), with the adjusted Rand index.
+
+    The ARI between the two partitions is stored in ``.attrs["adjusted_rand"]``.
+    """
+    if not segment.index.equals(cluster.index):
+        raise ValueError("crosstab_segments: segment and cluster indexes differ")
+    t = pd.crosstab(segment, cluster)
+    t.attrs["adjusted_rand"] = float(adjusted_rand_score(segment.astype(str), cluster))
+    return t
+
+
+# --------------------------------------------------------------------------------------------
+# tiers and playbook
+# --------------------------------------------------------------------------------------------
+def value_tiers(
+    clv: pd.Series,
+    frequency: pd.Series,
+    high_share: float = 0.2,
+    medium_share: float = 0.3,
+) -> pd.Series:
+    """Tier per customer: potential (frequency <= 1), else high/medium/low by CLV rank.
+
+    Parameters
+    ----------
+    clv
+        Predicted CLV, GBP (any horizon), indexed by customer.
+    frequency
+        RFM frequency (orders) with the same index.
+    high_share, medium_share
+        Shares of the repeat buyers put in ``high`` and ``medium`` (by CLV rank, ties broken
+        by order); the rest is ``low``.
+    """
+    if not clv.index.equals(frequency.index):
+        raise ValueError("value_tiers: clv and frequency indexes differ")
+    if clv.isna().any():
+        raise ValueError("value_tiers: clv has null values")
+    if not (0 < high_share and 0 <= medium_share and high_share + medium_share <= 1):
+        raise ValueError("value_tiers: shares must be positive and sum to at most 1")
+    tier = pd.Series("potential", index=clv.index, dtype=object)
+    rep = frequency > 1
+    if rep.any():
+        pct = clv[rep].rank(method="first", ascending=False) / int(rep.sum())
+        tier[rep] = np.where(
+            pct <= high_share, "high", np.where(pct <= high_share + medium_share, "medium", "low")
+        )
+    return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=clv.index, name="tier")
+
+
+def playbook_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Action per tier x segment cell with customers, their count and predicted CLV.
+
+    ``values`` needs ``tier``, ``segment`` and ``clv_12m`` columns.
+    """
+    missing = [c for c in ("tier", "segment", "clv_12m") if c not in values.columns]
+    if missing:
+        raise ValueError(f"playbook_table: missing column(s) {missing}")
+    g = values.groupby(["tier", "segment"], observed=True)
+    t = pd.DataFrame({"n_customers": g.size(), "clv_12m_gbp": g["clv_12m"].sum()}).reset_index()
+    t = t[t["n_customers"] > 0]
+    t["action"] = [
+        f"{TIER_ACTIONS[str(tr)]}; {SEGMENT_ACTIONS[str(sg)]}"
+        for tr, sg in zip(t["tier"], t["segment"], strict=True)
+    ]
+    return t.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------------
+def customer_value_table(
+    scores: pd.DataFrame,
+    segment: pd.Series,
+    cluster: pd.Series,
+    tier: pd.Series,
+    model: pd.DataFrame,
+    key: bytes,
+) -> pd.DataFrame:
+    """One row per customer: ids, RFM scores, segment, cluster, tier and model outputs.
+
+    ``model`` holds ``p_alive``, ``expected_purchases_52w`` and ``clv_12m`` indexed by
+    customer_id. Every index must match ``scores``'s (each customer exactly once).
+    """
+    for name, obj in (
+        ("segment", segment),
+        ("cluster", cluster),
+        ("tier", tier),
+        ("model", model),
+    ):
+        if not obj.index.equals(scores.index):
+            raise ValueError(f"customer_value_table: {name} index differs from the scores index")
+    if scores.index.duplicated().any():
+        raise ValueError("customer_value_table: duplicate customer_id in scores")
+    missing = [c for c in ("p_alive", "expected_purchases_52w", "clv_12m") if c not in model]
+    if missing:
+        raise ValueError(f"customer_value_table: model lacks column(s) {missing}")
+    ids = pd.Series(scores.index.to_numpy(), index=scores.index)
+    out = pd.DataFrame(
+        {
+            "customer_id": ids.astype("int64"),
+            "customer_key": privacy.pseudonymise(ids, key),
+            "r_score": scores["r_score"],
+            "f_score": scores["f_score"],
+            "m_score": scores["m_score"],
+            "rfm_cell": scores["rfm_cell"],
+            "segment": segment.astype(str),
+            "cluster": cluster.astype("int64"),
+            "tier": tier.astype(str),
+            "p_alive": model["p_alive"].astype(float),
+            "expected_purchases_52w": model["expected_purchases_52w"].astype(float),
+            "clv_12m": model["clv_12m"].astype(float),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def export_customer_value(
+    table: pd.DataFrame, processed_dir: str | Path, reports_dir: str | Path
+) -> tuple[Path, Path]:
+    """Write ``customer_value.parquet`` (internal) and ``exports/customer_value.csv`` (CRM).
+
+    The CSV carries :data:`EXPORT_COLUMNS` only: the pseudonymised key, never customer_id.
+    """
+    missing = [c for c in EXPORT_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"export_customer_value: missing column(s) {missing}")
+    pq = files.write_parquet(table, Path(processed_dir) / "customer_value.parquet")
+    csv = table.loc[:, list(EXPORT_COLUMNS)].round(
+        {"p_alive": 4, "expected_purchases_52w": 4, "clv_12m": 2}
+    )
+    path = Path(reports_dir) / "exports" / "customer_value.csv"
+    files.write_text(csv.to_csv(index=False), path)
+    log.info("exported %d customers to %s", len(csv), path)
+    return pq, path

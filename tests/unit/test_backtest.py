@@ -1,0 +1,80 @@
+"""Validation helpers on hand-worked examples."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.models import backtest, forecast
+
+
+def test_backtest_cutoffs():
+    c = backtest.backtest_cutoffs(pd.Timestamp("2023-06-30"), 3, 30)
+    assert c == [pd.Timestamp("2023-05-01"), pd.Timestamp("2023-05-31"), pd.Timestamp("2023-06-30")]
+    with pytest.raises(ValueError):
+        backtest.backtest_cutoffs(pd.Timestamp("2023-06-30"), 0, 30)
+
+
+def test_calibration_table_and_ece():
+    # p sorted into 2 bins of 2: [0.1, 0.2] with y [0, 1]; [0.7, 0.9] with y [1, 1]
+    t = backtest.calibration_table([0, 1, 1, 1], [0.1, 0.2, 0.7, 0.9], n_bins=2)
+    assert t["mean_predicted"].tolist() == pytest.approx([0.15, 0.8])
+    assert t["observed_rate"].tolist() == [0.5, 1.0]
+    # ECE = 0.5 * |0.5 - 0.15| + 0.5 * |1 - 0.8| = 0.175 + 0.1 = 0.275
+    assert backtest.expected_calibration_error(t) == pytest.approx(0.275)
+    with pytest.raises(ValueError, match="outside"):
+        backtest.calibration_table([0, 1], [0.5, 1.5])
+
+
+def test_label_change_five_customers():
+    a = pd.Series(["x", "x", "y", "y", "z"], index=[1, 2, 3, 4, 5])
+    b = pd.Series(["x", "y", "y", "y"], index=[1, 2, 3, 4])  # customer 5 gone; 2 changed
+    r = backtest.label_change(a, b)
+    assert r["customers"] == 4 and r["share_changed"] == pytest.approx(0.25)
+    # Wilson 95% for 1 of 4, worked by hand: centre 0.3725, half-width 0.3269
+    assert r["share_changed_ci_low"] == pytest.approx(0.0456, abs=1e-4)
+    assert r["share_changed_ci_high"] == pytest.approx(0.6994, abs=1e-4)
+    assert backtest.wilson_interval(0, 10)[0] == 0.0
+    assert backtest.wilson_interval(10, 10)[1] == pytest.approx(1.0)
+    assert backtest.wilson_interval(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)  # 3.84/13.84
+    # renamed but identical partition -> ARI 1, every label "changed"
+    r2 = backtest.label_change(pd.Series([0, 0, 1], index=[1, 2, 3]),
+                                 pd.Series([5, 5, 7], index=[1, 2, 3]))
+    assert r2["adjusted_rand"] == pytest.approx(1.0) and r2["share_changed"] == 1.0
+    with pytest.raises(ValueError, match="no customer"):
+        backtest.label_change(a, pd.Series(["x"], index=[9]))
+
+
+def test_rank_agreement():
+    a = pd.Series({"f1": 3.0, "f2": 2.0, "f3": 1.0})
+    assert backtest.rank_agreement(a, pd.Series({"f1": 30, "f2": 20, "f3": 10})) == 1.0
+    assert backtest.rank_agreement(a, pd.Series({"f1": 1, "f2": 2, "f3": 3})) == -1.0
+    with pytest.raises(ValueError, match="3 common"):
+        backtest.rank_agreement(a, pd.Series({"f1": 1.0}))
+
+
+def test_sensitivity_frame_changes():
+    rows = [
+        {"choice": "horizon", "variant": "90", "metric": "auc", "value": 0.8, "baseline": True},
+        {"choice": "horizon", "variant": "60", "metric": "auc", "value": 0.76, "baseline": False},
+        {"choice": "unit", "variant": "W", "metric": "r", "value": 2.0, "baseline": True},
+        {"choice": "unit", "variant": "D", "metric": "r", "value": 1.0, "baseline": False},
+    ]
+    t = backtest.sensitivity_frame(rows)
+    r60 = t[(t.choice == "horizon") & (t.variant == "60")].iloc[0]
+    assert r60["change"] == pytest.approx(-0.04) and r60["change_pct"] == pytest.approx(-5.0)
+    assert t[(t.choice == "unit") & (t.variant == "D")]["change_pct"].iloc[0] == pytest.approx(-50)
+    with pytest.raises(ValueError, match="more than one baseline"):
+        backtest.sensitivity_frame(rows + [{**rows[0], "variant": "x"}])
+    with pytest.raises(ValueError, match="no rows"):
+        backtest.sensitivity_frame([])
+
+
+def test_seasonal_ratio_shift_hand_worked():
+    # n = 62 weeks, season 52, window 8: before = mean(y[2:10]); ratio_1 = y[10] / before
+    y = np.arange(62, dtype=float) + 1.0  # y[i] = i + 1
+    before = np.mean(y[2:10])  # 3..10 -> 6.5
+    r0 = forecast.seasonal_ratio(y, 2, window=8)
+    assert r0.tolist() == pytest.approx([11 / 6.5, 12 / 6.5])
+    # shift 1 week later: ratio_1 uses y[9] = 10
+    r1 = forecast.seasonal_ratio(y, 2, window=8, shift=1)
+    assert r1.tolist() == pytest.approx([10 / before, 11 / before])
