@@ -52,3 +52,36 @@ def test_missing_column_and_duplicates_are_refused():
         actions.action_targets(pd.concat([VALUES, VALUES.iloc[:1]]))
     with pytest.raises(ValueError, match="stage"):
         actions.action_targets(VALUES, pd.DataFrame({"customer_id": [1]}))
+
+
+def test_playbook_gives_tier_advice_and_case_study_actions_the_same_words():
+    # the case-study action for a whole tier is the tier advice, word for word
+    assert actions.ACTIONS["vip"] == actions.TIER_ACTIONS["high"]
+    assert actions.ACTIONS["nurture"] == actions.TIER_ACTIONS["potential"]
+    assert list(actions.ACTIONS) == list(actions.CASE_STUDY_ACTIONS)
+    assert all(actions.ACTIONS[n] == actions.PLAYBOOK[n].advice for n in actions.ACTIONS)
+    # size_actions shows the playbook's words
+    t = actions.size_actions(VALUES)
+    assert t.loc["vip", "action"] == actions.PLAYBOOK["vip"].advice
+
+
+def test_playbook_targets_known_tiers_and_segments():
+    from helpers.value import rfm, segments
+
+    assert list(actions.TIER_ACTIONS) == list(segments.TIERS)
+    for play in actions.PLAYBOOK.values():
+        assert set(play.tiers) <= set(segments.TIERS)
+        assert set(play.segments) <= set(rfm.SEGMENTS)
+
+
+def test_play_basis_words():
+    assert actions.play_basis(actions.PLAYBOOK["vip"]) == "tier high"
+    assert actions.play_basis(actions.PLAYBOOK["win_back"]) == "segments hibernating, lost"
+    assert actions.play_basis(actions.PLAYBOOK["win_back"], True) == "lifecycle stage dormant"
+    assert actions.play_basis(actions.Play("x")) == "all customers"
+
+
+def test_size_actions_names_its_value_column_after_the_horizon() -> None:
+    t = actions.size_actions(VALUES.rename(columns={"clv_12m": "clv_8w"}))
+    assert "clv_8w_gbp" in t.columns and "clv_12m_gbp" not in t.columns
+    assert t["clv_8w_gbp"].tolist() == actions.size_actions(VALUES)["clv_12m_gbp"].tolist()

@@ -78,3 +78,13 @@ def test_seasonal_ratio_shift_hand_worked():
     # shift 1 week later: ratio_1 uses y[9] = 10
     r1 = forecast.seasonal_ratio(y, 2, window=8, shift=1)
     assert r1.tolist() == pytest.approx([10 / before, 11 / before])
+
+
+def test_sensitivity_row_feeds_sensitivity_frame() -> None:
+    rows = [backtest.sensitivity_row("k", "base", "auc", 0.8, True),
+            backtest.sensitivity_row("k", "other", "auc", 0.7)]
+    assert rows[1] == {"choice": "k", "variant": "other", "metric": "auc", "value": 0.7,
+                       "baseline": False}
+    df = backtest.sensitivity_frame(rows)
+    assert df.loc[1, "change"] == pytest.approx(-0.1)
+    assert df.loc[1, "change_pct"] == pytest.approx(-12.5)

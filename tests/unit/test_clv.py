@@ -247,3 +247,61 @@ def test_clv_refuses_degenerate_fit():
                             "monetary_value": [30.0, 20.0]})
     with pytest.raises(ValueError, match="degenerate"):
         clv.customer_lifetime_value(bg, gg, summary, horizon=4)
+
+
+def test_fit_at_uses_only_customer_lines_before_the_cutoff(cdnow: pd.DataFrame) -> None:
+    fit = clv.fit_at(_lines(), "2024-02-05", "W", spend=False)
+    # the guest order F and the order G at the cutoff are left out (see the hand-worked summary)
+    assert list(fit.summary.index) == [1, 2] and fit.summary.index.dtype == "int64"
+    assert fit.summary.loc[1, "frequency"] == 2 and fit.gamma_gamma is None
+    frt = fit.frt
+    assert [s.name for s in frt] == ["frequency", "recency", "T"]
+    pa = fit.p_alive()
+    # customer 2 never repeated: BG/NBD gives P(alive) = 1 to every customer without a repeat
+    assert pa.loc[2] == pytest.approx(1.0)
+    assert pa.loc[1] == pytest.approx(float(fit.bgnbd.p_alive(2.0, 4.0, 5.0)[0]))
+
+
+def test_fit_at_with_spend_fits_gamma_gamma_on_repeat_buyers_only() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    cust = rng.integers(1, 80, n)
+    days = rng.integers(0, 300, n)
+    lines = pd.DataFrame({
+        "order_id": np.arange(n).astype(str),
+        "customer_id": pd.array(cust, dtype="Int64"),
+        "order_ts": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, unit="D"),
+        "revenue_gbp": rng.gamma(2.0, 10.0, n),
+    })
+    fit = clv.fit_at(lines, "2023-09-01", "W", spend=True)
+    rep = fit.summary["frequency"] > 0
+    direct = clv.fit_gamma_gamma(fit.summary.loc[rep, "frequency"],
+                                 fit.summary.loc[rep, "monetary_value"])
+    assert fit.gamma_gamma.params() == pytest.approx(direct.params())
+    assert (fit.summary["T"] <= 35).all()  # nothing after the cutoff (243 days = 34.7 weeks)
+
+
+@pytest.mark.parametrize(("weeks", "label", "words"), [
+    (52, "12m", "12-month"), (26, "6m", "6-month"), (13, "3m", "3-month"), (104, "24m", "24-month"),
+    (8, "8w", "8-week"), (30, "30w", "30-week"),
+])
+def test_horizon_label(weeks: int, label: str, words: str) -> None:
+    assert clv.horizon_label(weeks) == label
+    assert clv.horizon_words(weeks) == words
+
+
+def test_horizon_label_refuses_a_non_positive_horizon() -> None:
+    with pytest.raises(ValueError, match="horizon_weeks=0"):
+        clv.horizon_label(0)
+
+
+def test_column_names_follow_the_horizon() -> None:
+    assert clv.clv_column(52) == "clv_12m" and clv.clv_column(26) == "clv_6m"
+    assert clv.clv_column(8) == "clv_8w"
+    assert clv.purchases_column(26) == "expected_purchases_26w"
+    t = pd.DataFrame({"p_alive": [1.0], "expected_purchases_26w": [1.0], "clv_6m": [2.0]})
+    assert clv.find_clv_column(t) == "clv_6m"
+    with pytest.raises(ValueError, match="found none"):
+        clv.find_clv_column(t.drop(columns="clv_6m"))
+    with pytest.raises(ValueError, match="clv_8w"):
+        clv.find_clv_column(t.assign(clv_8w=1.0))

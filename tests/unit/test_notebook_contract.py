@@ -1,5 +1,6 @@
 """Every source notebook follows the contract in CONTRIBUTING.md (checked statically)."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -42,6 +43,32 @@ def test_title_parameters_and_findings(nb):
     assert "versions_table" in code, path.name
     assert not re.search(r"^\s*(def|class) ", code, re.M), f"{path.name}: def/class in a notebook"
     assert book.metadata.get("kernelspec", {}).get("name") == "crm-workbook", path.name
+
+
+def functions_in_disguise(source: str) -> list[str]:
+    """Names bound to a lambda in notebook code (``f = lambda ...``, ``f: T = lambda ...``,
+    ``(f := lambda ...)``): a function the notebook needs belongs in a tested helper, like a
+    ``def`` does. Lambdas passed as arguments (``.assign(x=lambda d: ...)``) are fine."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and isinstance(
+                node.value, ast.Lambda):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [ast.unparse(t) for t in targets]
+    return names
+
+
+def test_functions_in_disguise_are_found():
+    src = "f = lambda x: x\ng: object = lambda: 1\nif (h := lambda: 2):\n    pass\n"
+    assert functions_in_disguise(src) == ["f", "g", "h"]
+    assert functions_in_disguise("d = df.assign(x=lambda d: d.a)\nsorted(v, key=lambda t: t)") == []
+
+
+def test_no_named_lambdas(nb):
+    path, book = nb
+    named = [n for c in book.cells if c.cell_type == "code"
+             for n in functions_in_disguise(c.source)]
+    assert named == [], f"{path.name}: lambdas assigned to names {named}; make them tested helpers"
 
 
 def test_common_parameter_defaults_are_valid(nb):

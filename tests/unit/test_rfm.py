@@ -128,3 +128,30 @@ def test_seeded_tie_break_is_reproducible_and_only_moves_ties() -> None:
     # 7..10 keep ranks 7..10 -> scores 4, 4, 5, 5 whatever the seed
     assert sorted(a.iloc[:6]) == [1, 1, 2, 2, 3, 3]
     assert a.iloc[6:].tolist() == [4, 4, 5, 5]
+
+
+def test_group_profile_by_hand() -> None:
+    r = pd.DataFrame({"recency_days": [1, 3, 10], "frequency": [4, 2, 1],
+                      "monetary_gbp": [60.0, 30.0, 10.0]})  # fmt: skip
+    g = rfm.group_profile(r, pd.Series(["a", "a", "b"]))
+    assert g["n_customers"].tolist() == [2, 1]
+    assert g.loc["a", "share_revenue"] == pytest.approx(0.9)
+    assert g.loc["a", "median_recency_days"] == 2.0
+    # with an order: unlisted groups dropped, listed empty ones get 0 customers and 0 GBP
+    o = rfm.group_profile(r, pd.Series(["a", "a", "b"]), order=("c", "a"))
+    assert o.index.tolist() == ["c", "a"] and o["n_customers"].tolist() == [0, 2]
+    assert o.loc["c", "revenue_gbp"] == 0.0 and o.loc["a", "share_revenue"] == 1.0
+    with pytest.raises(ValueError, match="monetary_gbp"):
+        rfm.group_profile(r.drop(columns="monetary_gbp"), pd.Series(["a", "a", "b"]))
+
+
+def test_segments_at_is_table_scores_segments_at_the_cutoff() -> None:
+    seg = rfm.segments_at(_lines(), CUTOFF, 5, seed=0)
+    # the same hand-worked grid as test_scores_and_segments (no ties, so the seed is irrelevant)
+    assert seg.astype(str).tolist() == [
+        "champions", "champions", "loyal", "loyal", "need_attention", "need_attention",
+        "hibernating", "hibernating", "lost", "lost",
+    ]  # fmt: skip
+    # a week earlier customer 1's last order (3 days before the cutoff) has not happened yet
+    earlier = rfm.segments_at(_lines(), CUTOFF - pd.Timedelta(days=7), 5, seed=0)
+    assert len(earlier) == 10 and earlier.index.tolist() == list(range(1, 11))

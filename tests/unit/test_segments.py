@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.value import segments
+from helpers.value import actions, segments
 
 KEY = b"k" * 32
 
@@ -89,9 +89,19 @@ def test_playbook_table() -> None:
     assert len(p) == 2
     row = p[p.tier == "high"].iloc[0]
     assert row.n_customers == 2 and row.clv_12m_gbp == 150.0
-    assert row.action.startswith("Protect") and "referrals" in row.action
+    assert row.action.startswith("VIP treatment") and "referrals" in row.action
     with pytest.raises(ValueError, match="clv_12m"):
         segments.playbook_table(v.drop(columns="clv_12m"))
+
+
+def test_playbook_tier_advice_is_the_case_study_wording() -> None:
+    v = pd.DataFrame({"tier": ["high", "potential"], "segment": ["at_risk", "new"],
+                      "clv_12m": [10.0, 1.0]})  # fmt: skip
+    p = segments.playbook_table(v).set_index("tier")
+    # one playbook: the tier part of each cell is the case study's action for that tier
+    assert p.loc["high", "action"].startswith(actions.ACTIONS["vip"] + "; ")
+    assert p.loc["potential", "action"].startswith(actions.ACTIONS["nurture"] + "; ")
+    assert segments.TIER_ACTIONS is actions.TIER_ACTIONS
 
 
 def _value_inputs() -> tuple:
@@ -118,9 +128,20 @@ def test_customer_value_table_and_export(tmp_path) -> None:
     back = pd.read_parquet(pq)
     assert len(back) == 3 and "customer_id" in back
     exp = pd.read_csv(csv)
-    assert list(exp.columns) == list(segments.EXPORT_COLUMNS)
+    assert list(exp.columns) == [*segments.EXPORT_COLUMNS, "expected_purchases_52w", "clv_12m"]
     assert "customer_id" not in exp.columns and csv.name == "customer_value.csv"
     assert csv.parent.name == "exports"
+
+
+def test_value_table_columns_follow_the_horizon(tmp_path) -> None:
+    scores, seg, cl, tier, model = _value_inputs()
+    model = model.rename(columns={"expected_purchases_52w": "expected_purchases_26w",
+                                  "clv_12m": "clv_6m"})
+    t = segments.customer_value_table(scores, seg, cl, tier, model, key=KEY)
+    assert {"expected_purchases_26w", "clv_6m"} <= set(t.columns) and "clv_12m" not in t
+    _, csv = segments.export_customer_value(t, tmp_path / "proc", tmp_path / "rep")
+    assert list(pd.read_csv(csv).columns)[-2:] == ["expected_purchases_26w", "clv_6m"]
+    assert "clv_6m_gbp" in segments.playbook_table(t).columns
 
 
 def test_customer_value_table_rejects_misaligned() -> None:

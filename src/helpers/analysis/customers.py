@@ -26,17 +26,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from helpers.data.schema import require_columns
+
 log = logging.getLogger(__name__)
 
 LINE_COLS: tuple[str, ...] = ("order_id", "customer_id", "product_id", "order_ts", "quantity",
                               "revenue_gbp", "country")
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _need(df: pd.DataFrame, cols: tuple[str, ...] | list[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}; have {list(df.columns)}")
 
 
 def _values(values: pd.Series | np.ndarray | list[float], what: str) -> np.ndarray:
@@ -54,7 +50,7 @@ def _values(values: pd.Series | np.ndarray | list[float], what: str) -> np.ndarr
 
 def before_cutoff(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Lines with ``order_ts`` strictly before ``cutoff``."""
-    _need(lines, ("order_ts",), "before_cutoff")
+    require_columns(lines, ("order_ts",), "before_cutoff")
     return lines[lines["order_ts"] < cutoff]
 
 
@@ -94,7 +90,7 @@ def customer_table(lines: pd.DataFrame, min_median_qty: int = 12) -> pd.DataFram
     ``first_order_ts``, ``country`` (of the first order), ``buyer_type``
     (``wholesale-like`` / ``retail-like``, see the module docstring).
     """
-    _need(lines, LINE_COLS, "customer_table")
+    require_columns(lines, LINE_COLS, "customer_table")
     if min_median_qty < 1:
         raise ValueError(f"customer_table: min_median_qty={min_median_qty} must be >= 1")
     c = lines[lines["customer_id"].notna()].sort_values(["order_ts", "line_id"]
@@ -122,7 +118,7 @@ def customer_table(lines: pd.DataFrame, min_median_qty: int = 12) -> pd.DataFram
 def country_summary(customers: pd.DataFrame, top: int = 12) -> pd.DataFrame:
     """Customers and revenue per country; countries beyond the ``top`` by revenue pooled as
     ``(other)``. Shares are of customer revenue (guest lines excluded)."""
-    _need(customers, ("country", "revenue_gbp"), "country_summary")
+    require_columns(customers, ("country", "revenue_gbp"), "country_summary")
     if top < 1:
         raise ValueError(f"country_summary: top={top} must be >= 1")
     g = customers.groupby("country").agg(customers=("revenue_gbp", "size"),
@@ -140,7 +136,9 @@ def country_summary(customers: pd.DataFrame, top: int = 12) -> pd.DataFrame:
 
 def buyer_type_summary(customers: pd.DataFrame) -> pd.DataFrame:
     """Customers, revenue and typical order size per buyer type."""
-    _need(customers, ("buyer_type", "revenue_gbp", "n_orders", "units"), "buyer_type_summary")
+    require_columns(
+        customers, ("buyer_type", "revenue_gbp", "n_orders", "units"), "buyer_type_summary"
+    )
     g = customers.groupby("buyer_type").agg(
         customers=("revenue_gbp", "size"), revenue_gbp=("revenue_gbp", "sum"),
         orders=("n_orders", "sum"), units=("units", "sum"),
@@ -157,7 +155,7 @@ def time_patterns(lines: pd.DataFrame) -> dict[str, pd.Series]:
     Returns ``{"month": Series indexed by month-start Timestamp, "weekday": indexed
     Mon..Sun (all seven, zero where the shop was closed), "hour": indexed 0..23}``.
     """
-    _need(lines, ("order_ts", "revenue_gbp"), "time_patterns")
+    require_columns(lines, ("order_ts", "revenue_gbp"), "time_patterns")
     if lines.empty:
         raise ValueError("time_patterns: no lines")
     ts = lines["order_ts"]
@@ -176,7 +174,7 @@ def q4_share_by_year(lines: pd.DataFrame) -> pd.Series:
     before December 15: the shop closes over Christmas) are left out, so a partial year cannot
     fake a peak.
     """
-    _need(lines, ("order_ts", "revenue_gbp"), "q4_share_by_year")
+    require_columns(lines, ("order_ts", "revenue_gbp"), "q4_share_by_year")
     ts = lines["order_ts"]
     out = {}
     for year, g in lines.groupby(ts.dt.year):
@@ -193,7 +191,7 @@ def new_vs_returning(lines: pd.DataFrame) -> pd.DataFrame:
 
     ``new`` is revenue of customers in the month of their first-ever order in ``lines``.
     """
-    _need(lines, ("customer_id", "order_ts", "revenue_gbp"), "new_vs_returning")
+    require_columns(lines, ("customer_id", "order_ts", "revenue_gbp"), "new_vs_returning")
     if lines.empty:
         raise ValueError("new_vs_returning: no lines")
     month = lines["order_ts"].dt.to_period("M")
@@ -211,8 +209,10 @@ def product_mix(lines: pd.DataFrame, products: pd.DataFrame, top: int = 15) -> d
 
     ``products`` needs ``product_id``, ``description`` and ``category``.
     """
-    _need(lines, ("product_id", "customer_id", "revenue_gbp", "quantity"), "product_mix(lines)")
-    _need(products, ("product_id", "description", "category"), "product_mix(products)")
+    require_columns(
+        lines, ("product_id", "customer_id", "revenue_gbp", "quantity"), "product_mix(lines)"
+    )
+    require_columns(products, ("product_id", "description", "category"), "product_mix(products)")
     g = lines.groupby("product_id").agg(revenue_gbp=("revenue_gbp", "sum"),
                                         units=("quantity", "sum"),
                                         customers=("customer_id", "nunique"))
@@ -231,7 +231,7 @@ def product_mix(lines: pd.DataFrame, products: pd.DataFrame, top: int = 15) -> d
 def attribute_profile(customers: pd.DataFrame, attribute: str) -> pd.DataFrame:
     """Customers, revenue share and revenue per customer for each value of ``attribute``
     (e.g. ``age_band``, ``acquisition_channel``), missing values shown as ``(unknown)``."""
-    _need(customers, (attribute, "revenue_gbp", "n_orders"), "attribute_profile")
+    require_columns(customers, (attribute, "revenue_gbp", "n_orders"), "attribute_profile")
     key = customers[attribute].astype("string").fillna("(unknown)")
     g = customers.groupby(key).agg(customers=("revenue_gbp", "size"),
                                    revenue_gbp=("revenue_gbp", "sum"),

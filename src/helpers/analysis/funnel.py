@@ -15,19 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.data.schema import FUNNEL_STAGES
-
-
-def _need(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}; have {list(df.columns)}")
+from helpers.data.schema import FUNNEL_STAGES, require_columns
 
 
 def funnel_table(opps: pd.DataFrame) -> pd.DataFrame:
     """Per stage: closed opportunities reaching it, pass rate to the next stage, and the share
     of all closed opportunities reaching it."""
-    _need(opps, ("furthest_stage", "outcome"), "funnel_table")
+    require_columns(opps, ("furthest_stage", "outcome"), "funnel_table")
     closed = opps[opps["outcome"].astype(str) != "open"]
     if closed.empty:
         raise ValueError("funnel_table: no closed opportunities")
@@ -46,7 +40,7 @@ def funnel_table(opps: pd.DataFrame) -> pd.DataFrame:
 
 def funnel_by_rep(opps: pd.DataFrame) -> pd.DataFrame:
     """Closed opportunities, wins, win rate and won amount (GBP) per sales rep, best first."""
-    _need(opps, ("rep_id", "outcome", "amount_gbp"), "funnel_by_rep")
+    require_columns(opps, ("rep_id", "outcome", "amount_gbp"), "funnel_by_rep")
     closed = opps[opps["outcome"].astype(str) != "open"]
     won = closed["outcome"].astype(str) == "won"
     g = closed.assign(won=won, won_gbp=np.where(won, closed["amount_gbp"], 0.0)).groupby("rep_id")
@@ -60,8 +54,10 @@ def satisfaction_vs_repeat(
 ) -> pd.DataFrame:
     """Customers with a survey before ``at``: mean CSAT and whether they ordered in
     ``[at, at + window_days)``. Returns the per-CSAT-band repeat rate (bands by rounded mean)."""
-    _need(feedback, ("customer_id", "feedback_ts", "csat"), "satisfaction_vs_repeat(feedback)")
-    _need(lines, ("customer_id", "order_ts"), "satisfaction_vs_repeat(lines)")
+    require_columns(
+        feedback, ("customer_id", "feedback_ts", "csat"), "satisfaction_vs_repeat(feedback)"
+    )
+    require_columns(lines, ("customer_id", "order_ts"), "satisfaction_vs_repeat(lines)")
     f = feedback[feedback["feedback_ts"] < at]
     if f.empty:
         raise ValueError(f"satisfaction_vs_repeat: no feedback before {at}")

@@ -34,16 +34,12 @@ import logging
 import numpy as np
 import pandas as pd
 
+from helpers.data.schema import require_columns
+
 log = logging.getLogger(__name__)
 
 STAGES: tuple[str, ...] = ("new", "active", "at-risk", "dormant", "churned")
 PROSPECT = "prospect"
-
-
-def _need(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}; have {list(df.columns)}")
 
 
 def order_days(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
@@ -51,7 +47,7 @@ def order_days(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
 
     Guest lines (no customer_id) are dropped.
     """
-    _need(lines, ("customer_id", "order_ts", "revenue_gbp"), "order_days")
+    require_columns(lines, ("customer_id", "order_ts", "revenue_gbp"), "order_days")
     c = lines[lines["customer_id"].notna() & (lines["order_ts"] < cutoff)]
     if c.empty:
         raise ValueError(f"order_days: no customer lines before {cutoff}")
@@ -62,7 +58,7 @@ def order_days(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
 
 def interpurchase_gaps(days: pd.DataFrame) -> pd.Series:
     """Gaps in days between each customer's consecutive order days (from :func:`order_days`)."""
-    _need(days, ("customer_id", "day"), "interpurchase_gaps")
+    require_columns(days, ("customer_id", "day"), "interpurchase_gaps")
     d = days.sort_values(["customer_id", "day"])
     gap = d.groupby("customer_id")["day"].diff().dt.days
     return gap.dropna().astype(int).rename("gap_days")

@@ -275,6 +275,122 @@ def assign_customer_ids(
     )
 
 
+def _order_lines(kept: pd.DataFrame, to_id: dict[str, int]) -> pd.DataFrame:
+    """The ``order_lines`` table: cleaned lines with canonical customer ids, in time order."""
+    cust = kept["source_customer_id"].map(to_id).astype("Int64")
+    lines = pd.DataFrame(
+        {
+            "line_id": kept["line_id"].astype("int64").to_numpy(),
+            "order_id": kept["invoice"].to_numpy(),
+            "customer_id": cust.to_numpy(),
+            "product_id": kept["stock_code"].to_numpy(),
+            "order_ts": kept["invoice_ts"].to_numpy(),
+            "quantity": kept["quantity"].to_numpy(),
+            "unit_price_gbp": kept["unit_price"].to_numpy(),
+            "revenue_gbp": (kept["quantity"] * kept["unit_price"]).round(3).to_numpy(),
+            "country": kept["country"].to_numpy(),
+        }
+    )
+    lines = schema.coerce(lines, "order_lines").sort_values(
+        ["order_ts", "line_id"], kind="mergesort"
+    )
+    return lines.reset_index(drop=True)
+
+
+def _orders(lines: pd.DataFrame) -> pd.DataFrame:
+    """The ``orders`` table: one row per order with lines, units and revenue (GBP)."""
+    orders = (
+        lines.groupby("order_id", sort=False, observed=True)
+        .agg(
+            customer_id=("customer_id", "first"),
+            order_ts=("order_ts", "min"),
+            country=("country", "first"),
+            n_lines=("line_id", "size"),
+            n_units=("quantity", "sum"),
+            revenue_gbp=("revenue_gbp", "sum"),
+        )
+        .reset_index()
+    )
+    orders["revenue_gbp"] = orders["revenue_gbp"].round(3)
+    orders = schema.coerce(orders, "orders").sort_values(
+        ["order_ts", "order_id"], kind="mergesort"
+    )
+    return orders.reset_index(drop=True)
+
+
+def _customer_activity(orders: pd.DataFrame) -> pd.DataFrame:
+    """First and last order, orders, revenue (GBP) and most frequent country per known customer
+    (indexed by ``customer_id``)."""
+    known = orders[orders["customer_id"].notna()]
+    g = known.groupby("customer_id")
+    country_mode = (
+        known.groupby(["customer_id", "country"]).size().rename("n").reset_index()
+        .sort_values(["customer_id", "n", "country"], ascending=[True, False, True])
+        .drop_duplicates("customer_id").set_index("customer_id")["country"]
+    )
+    activity = pd.DataFrame(
+        {
+            "first_order_ts": g["order_ts"].min(),
+            "last_order_ts": g["order_ts"].max(),
+            "n_orders": g.size(),
+            "revenue_gbp": g["revenue_gbp"].sum().round(3),
+            "country": country_mode,
+        }
+    )
+    activity.index = activity.index.astype("int64")
+    return activity
+
+
+def _add_master_attributes(customers: pd.DataFrame, master: pd.DataFrame) -> pd.DataFrame:
+    """Optional attributes from the source's customer master; its country fills the gaps."""
+    extra_cols = [
+        c.name for c in schema.CUSTOMERS.optional_columns if c.name in master.columns
+    ]
+    master = master.set_index("source_customer_id")
+    for c in extra_cols:
+        customers[c] = customers["source_customer_id"].map(master[c])
+    if "country" in master.columns:
+        customers["country"] = customers["country"].fillna(
+            customers["source_customer_id"].map(master["country"])
+        )
+    return customers
+
+
+def _customers(
+    orders: pd.DataFrame, cmap: pd.DataFrame, master: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The ``customers`` table: every mapped customer, their activity and master attributes."""
+    customers = cmap.set_index("customer_id").join(_customer_activity(orders), how="left")
+    if master is not None:
+        customers = _add_master_attributes(customers, master)
+    customers["n_orders"] = customers["n_orders"].fillna(0).astype("int64")
+    customers["revenue_gbp"] = customers["revenue_gbp"].fillna(0.0)
+    customers["country"] = customers["country"].fillna("Unknown")
+    customers = customers.drop(columns="source_customer_id").reset_index()
+    return schema.coerce(customers, "customers")
+
+
+def _optional_tables(source: SourceData, to_id: dict[str, int]) -> dict[str, pd.DataFrame]:
+    """The source's optional tables keyed by canonical customer id (rows of unknown customers
+    set apart as ``<name>_unmatched``) and the ground truth, when there is one."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, table in source.extra.items():
+        t = table.copy()
+        t.insert(1, "customer_id", t.pop("source_customer_id").map(to_id))
+        unknown = t["customer_id"].isna()
+        if unknown.any():
+            log.warning("%s: %d row(s) reference unknown customers; dropped", name, unknown.sum())
+            out[f"{name}_unmatched"] = t[unknown]
+            t = t[~unknown]
+        t["customer_id"] = t["customer_id"].astype("int64")
+        out[name] = schema.coerce(t.reset_index(drop=True), name)
+    if source.ground_truth_customers is not None:
+        gt = source.ground_truth_customers.copy()
+        gt.insert(0, "customer_id", gt["source_customer_id"].map(to_id).astype("Int64"))
+        out["ground_truth_customers"] = gt.drop(columns="source_customer_id")
+    return out
+
+
 def build_canonical(
     kept: pd.DataFrame,
     source: SourceData,
@@ -299,97 +415,16 @@ def build_canonical(
     """
     cmap = assign_customer_ids(kept, source.customers)
     to_id = dict(zip(cmap["source_customer_id"], cmap["customer_id"], strict=True))
-    cust = kept["source_customer_id"].map(to_id).astype("Int64")
-    lines = pd.DataFrame(
-        {
-            "line_id": kept["line_id"].astype("int64").to_numpy(),
-            "order_id": kept["invoice"].to_numpy(),
-            "customer_id": cust.to_numpy(),
-            "product_id": kept["stock_code"].to_numpy(),
-            "order_ts": kept["invoice_ts"].to_numpy(),
-            "quantity": kept["quantity"].to_numpy(),
-            "unit_price_gbp": kept["unit_price"].to_numpy(),
-            "revenue_gbp": (kept["quantity"] * kept["unit_price"]).round(3).to_numpy(),
-            "country": kept["country"].to_numpy(),
-        }
-    )
-    lines = schema.coerce(lines, "order_lines").sort_values(["order_ts", "line_id"], kind="mergesort")
-    lines = lines.reset_index(drop=True)
-
-    orders = (
-        lines.groupby("order_id", sort=False, observed=True)
-        .agg(
-            customer_id=("customer_id", "first"),
-            order_ts=("order_ts", "min"),
-            country=("country", "first"),
-            n_lines=("line_id", "size"),
-            n_units=("quantity", "sum"),
-            revenue_gbp=("revenue_gbp", "sum"),
-        )
-        .reset_index()
-    )
-    orders["revenue_gbp"] = orders["revenue_gbp"].round(3)
-    orders = schema.coerce(orders, "orders").sort_values(["order_ts", "order_id"], kind="mergesort")
-    orders = orders.reset_index(drop=True)
-
-    known = orders[orders["customer_id"].notna()]
-    g = known.groupby("customer_id")
-    country_mode = (
-        known.groupby(["customer_id", "country"]).size().rename("n").reset_index()
-        .sort_values(["customer_id", "n", "country"], ascending=[True, False, True])
-        .drop_duplicates("customer_id").set_index("customer_id")["country"]
-    )
-    customers = pd.DataFrame(
-        {
-            "first_order_ts": g["order_ts"].min(),
-            "last_order_ts": g["order_ts"].max(),
-            "n_orders": g.size(),
-            "revenue_gbp": g["revenue_gbp"].sum().round(3),
-            "country": country_mode,
-        }
-    )
-    customers.index = customers.index.astype("int64")
-    customers = cmap.set_index("customer_id").join(customers, how="left")
-    if source.customers is not None:
-        extra_cols = [
-            c.name for c in schema.CUSTOMERS.optional_columns if c.name in source.customers.columns
-        ]
-        master = source.customers.set_index("source_customer_id")
-        for c in extra_cols:
-            customers[c] = customers["source_customer_id"].map(master[c])
-        if "country" in master.columns:
-            customers["country"] = customers["country"].fillna(
-                customers["source_customer_id"].map(master["country"])
-            )
-    customers["n_orders"] = customers["n_orders"].fillna(0).astype("int64")
-    customers["revenue_gbp"] = customers["revenue_gbp"].fillna(0.0)
-    customers["country"] = customers["country"].fillna("Unknown")
-    customers = customers.drop(columns="source_customer_id").reset_index()
-    customers = schema.coerce(customers, "customers")
-
-    products = product_table(lines, kept, categorise)
-
+    lines = _order_lines(kept, to_id)
+    orders = _orders(lines)
     out = {
         "order_lines": lines,
         "orders": orders,
-        "customers": customers,
-        "products": products,
+        "customers": _customers(orders, cmap, source.customers),
+        "products": product_table(lines, kept, categorise),
         "customer_map": cmap,
     }
-    for name, table in source.extra.items():
-        t = table.copy()
-        t.insert(1, "customer_id", t.pop("source_customer_id").map(to_id))
-        unknown = t["customer_id"].isna()
-        if unknown.any():
-            log.warning("%s: %d row(s) reference unknown customers; dropped", name, unknown.sum())
-            out[f"{name}_unmatched"] = t[unknown]
-            t = t[~unknown]
-        t["customer_id"] = t["customer_id"].astype("int64")
-        out[name] = schema.coerce(t.reset_index(drop=True), name)
-    if source.ground_truth_customers is not None:
-        gt = source.ground_truth_customers.copy()
-        gt.insert(0, "customer_id", gt["source_customer_id"].map(to_id).astype("Int64"))
-        out["ground_truth_customers"] = gt.drop(columns="source_customer_id")
+    out.update(_optional_tables(source, to_id))
     for name, df in out.items():
         if name in schema.TABLES:
             schema.validate(df, name, source=f"canonical {name}")

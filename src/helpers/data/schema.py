@@ -25,6 +25,7 @@ Money is in pounds sterling (``*_gbp``), times are naive local timestamps (``*_t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -196,6 +197,21 @@ def describe() -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["table", "table_required", "column", "dtype", "nullable", "kind", "description"]
     )
+
+
+def require_columns(df: pd.DataFrame, cols: Iterable[str], what: str) -> None:
+    """Raise ``ValueError`` naming ``what``, the missing columns and those present.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ("a", "b"), "f")
+    Traceback (most recent call last):
+    ...
+    ValueError: f: missing column(s) ['b']; have ['a']
+    """
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; have {list(df.columns)}")
 
 
 def coerce(df: pd.DataFrame, table: str | Table) -> pd.DataFrame:

@@ -141,6 +141,14 @@ def rank_agreement(imp_a: pd.Series, imp_b: pd.Series) -> float:
     return float(stats.spearmanr(imp_a[common], imp_b[common]).statistic)
 
 
+def sensitivity_row(choice: str, variant: str, metric: str, value: float,
+                    baseline: bool = False) -> dict[str, Any]:
+    """One row of :func:`sensitivity_frame`: ``value`` of ``metric`` under one ``variant`` of an
+    analysis ``choice``; ``baseline`` marks the variant the study uses."""
+    return {"choice": choice, "variant": variant, "metric": metric, "value": float(value),
+            "baseline": bool(baseline)}
+
+
 def sensitivity_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Tidy sensitivity table: one row per (choice, variant, metric) with its value and the
     change against the variant marked ``baseline=True`` of the same choice and metric."""

@@ -363,10 +363,8 @@ def bottom_up_forecast(
 
     hist = lines[lines["order_ts"] < origin_end]
     known = hist[hist["customer_id"].notna()]
-    summ = clv.summarise_transactions(known, observation_end=origin_end, time_unit="W")
-    bg = clv.fit_bgnbd(summ["frequency"], summ["recency"], summ["T"])
-    rep = summ["frequency"] > 0
-    gg = clv.fit_gamma_gamma(summ.loc[rep, "frequency"], summ.loc[rep, "monetary_value"])
+    fit = clv.fit_at(known, origin_end, "W", spend=True)
+    summ, bg, gg = fit.summary, fit.bgnbd, fit.gamma_gamma
     spend = np.asarray(gg.expected_spend(summ["frequency"], summ["monetary_value"]), dtype=float)
     cum = [np.zeros(len(summ))]
     for k in range(1, h + 1):

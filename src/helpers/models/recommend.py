@@ -24,13 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from helpers.data.schema import require_columns
+
 log = logging.getLogger(__name__)
-
-
-def _need(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}; have {list(df.columns)}")
 
 
 def item_similarity(lines: pd.DataFrame, min_orders: int = 1) -> tuple[sparse.csr_matrix, pd.Index, pd.Series]:
@@ -38,7 +34,7 @@ def item_similarity(lines: pd.DataFrame, min_orders: int = 1) -> tuple[sparse.cs
 
     Returns (similarity matrix, product ids in its row/column order, orders per product).
     """
-    _need(lines, ("order_id", "product_id"), "item_similarity")
+    require_columns(lines, ("order_id", "product_id"), "item_similarity")
     if min_orders < 1:
         raise ValueError(f"item_similarity: min_orders={min_orders} must be >= 1")
     pairs = lines[["order_id", "product_id"]].drop_duplicates()
@@ -63,7 +59,7 @@ def item_similarity(lines: pd.DataFrame, min_orders: int = 1) -> tuple[sparse.cs
 def purchase_matrix(lines: pd.DataFrame, customers: pd.Index, items: pd.Index) -> sparse.csr_matrix:
     """Customer × product matrix of the number of orders in which the customer bought the
     product (rows in ``customers`` order, columns in ``items`` order; other products ignored)."""
-    _need(lines, ("customer_id", "order_id", "product_id"), "purchase_matrix")
+    require_columns(lines, ("customer_id", "order_id", "product_id"), "purchase_matrix")
     c = lines[lines["customer_id"].notna() & lines["product_id"].isin(items)]
     c = c[["customer_id", "order_id", "product_id"]].drop_duplicates()
     rows = customers.get_indexer(c["customer_id"].astype("int64"))
@@ -182,7 +178,9 @@ def out_of_time_split(lines: pd.DataFrame, cut: pd.Timestamp, days: int,
     ``truth_any`` / ``truth_new`` (per customer, item indices bought in the window / of those,
     the ones not bought before).
     """
-    _need(lines, ("order_ts", "customer_id", "order_id", "product_id"), "out_of_time_split")
+    require_columns(
+        lines, ("order_ts", "customer_id", "order_id", "product_id"), "out_of_time_split"
+    )
     cut = pd.Timestamp(cut)
     past = lines[lines["order_ts"] < cut]
     win = lines[(lines["order_ts"] >= cut) & (lines["order_ts"] < cut + pd.Timedelta(days=days))]

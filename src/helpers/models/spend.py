@@ -70,11 +70,8 @@ def clv_prediction(lines: pd.DataFrame, customers: pd.Index, cutoff: pd.Timestam
     """
     from helpers.value import clv
 
-    hist = lines[(lines["order_ts"] < cutoff) & lines["customer_id"].notna()]
-    summ = clv.summarise_transactions(hist, observation_end=cutoff, time_unit="W")
-    bg = clv.fit_bgnbd(summ["frequency"], summ["recency"], summ["T"])
-    rep = summ["frequency"] > 0
-    gg = clv.fit_gamma_gamma(summ.loc[rep, "frequency"], summ.loc[rep, "monetary_value"])
+    fit = clv.fit_at(lines, cutoff, "W", spend=True)
+    summ, bg, gg = fit.summary, fit.bgnbd, fit.gamma_gamma
     n = bg.expected_purchases(horizon_days / 7, summ["frequency"], summ["recency"], summ["T"])
     m = gg.expected_spend(summ["frequency"], summ["monetary_value"])
     pred = pd.Series(np.asarray(n, float) * np.asarray(m, float), index=summ.index)

@@ -90,8 +90,10 @@ def predicted_vs_actual(
     return fig
 
 
-def clv_distribution(clv: pd.Series, tier: pd.Series) -> matplotlib.figure.Figure:
-    """Histogram of predicted 12-month CLV (log x axis), stacked by value tier."""
+def clv_distribution(clv: pd.Series, tier: pd.Series,
+                     horizon: str) -> matplotlib.figure.Figure:
+    """Histogram of predicted CLV over ``horizon`` (e.g. ``"12-month"``; log x axis), stacked by
+    value tier."""
     pos = clv[clv > 0]
     bins = np.logspace(np.log10(max(pos.min(), 0.01)), np.log10(pos.max()), 40)
     fig, ax = plt.subplots()
@@ -100,8 +102,8 @@ def clv_distribution(clv: pd.Series, tier: pd.Series) -> matplotlib.figure.Figur
             label=[str(t) for t in cats])  # fmt: skip
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(gbp_formatter())
-    ax.set_xlabel("predicted 12-month CLV (GBP, log scale)")
+    ax.set_xlabel(f"predicted {horizon} CLV (GBP, log scale)")
     ax.set_ylabel("customers")
-    ax.set_title("Distribution of predicted 12-month customer lifetime value by tier")
+    ax.set_title(f"Distribution of predicted {horizon} customer lifetime value by tier")
     ax.legend(title="tier")
     return fig

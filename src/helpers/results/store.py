@@ -69,6 +69,27 @@ def fmt(m: Any, spec: str = ",.0f", unit: str = "") -> str:
     return str(m)
 
 
+def fmt_pct(m: Any, spec: str = ".1f") -> str:
+    """A share (0-1), with its interval when it has one, in per cent for prose.
+
+    >>> fmt_pct({"value": 0.25, "ci_low": 0.2, "ci_high": 0.3, "level": 0.95})
+    '25.0 (95% CI 20.0–30.0)'
+    """
+    if isinstance(m, dict) and "value" in m:
+        return fmt({k: 100 * v if k != "level" else v for k, v in m.items()}, spec)
+    return fmt(None if m is None else 100 * m, spec)
+
+
+def pct(m: Any, spec: str = ".1f") -> str:
+    """The point value of a share (0-1) as a percentage string, e.g. ``0.123`` -> ``12.3%``."""
+    return f"{format(100 * value(m), spec)}%"
+
+
+def sign_word(x: float, positive: str, negative: str) -> str:
+    """``positive`` when ``x`` > 0, else ``negative`` (for a reading computed from a number)."""
+    return positive if x > 0 else negative
+
+
 def save_fig(
     fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110,
     show: bool = True,

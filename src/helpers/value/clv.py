@@ -38,6 +38,7 @@ Weekly units are the default: on Online Retail II a fit in days drives ``a`` tow
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -619,3 +620,95 @@ def customer_lifetime_value(
             "simulated export) or the time unit before using CLV."
         )
     return pd.Series(clv, index=summary.index, name="clv_gbp")
+
+
+@dataclass(frozen=True)
+class CutoffFit:
+    """BG/NBD (and optionally Gamma-Gamma) fitted on the customer lines before one cutoff.
+
+    ``summary`` is :func:`summarise_transactions` at the cutoff (``customer_id`` index, int64).
+    """
+
+    summary: pd.DataFrame
+    bgnbd: BGNBD
+    gamma_gamma: GammaGamma | None = None
+
+    @property
+    def frt(self) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """``(frequency, recency, T)``: the arguments of the BG/NBD methods."""
+        s = self.summary
+        return s["frequency"], s["recency"], s["T"]
+
+    def p_alive(self) -> pd.Series:
+        """P(alive) at the cutoff per customer."""
+        return pd.Series(self.bgnbd.p_alive(*self.frt), index=self.summary.index, name="p_alive")
+
+
+def fit_at(lines: pd.DataFrame, cutoff: str | pd.Timestamp, time_unit: str = "W",
+           spend: bool = False) -> CutoffFit:
+    """Summarise the customer lines before ``cutoff`` and fit BG/NBD to them (and Gamma-Gamma
+    to the repeat buyers when ``spend``): the recipe every later notebook repeats.
+
+    Guest lines (null ``customer_id``) and lines at or after ``cutoff`` are left out by
+    :func:`summarise_transactions`.
+    """
+    summ = summarise_transactions(lines, observation_end=cutoff, time_unit=time_unit)
+    summ.index = summ.index.astype("int64")
+    bg = fit_bgnbd(summ["frequency"], summ["recency"], summ["T"])
+    gg = None
+    if spend:
+        rep = summ["frequency"] > 0
+        gg = fit_gamma_gamma(summ.loc[rep, "frequency"], summ.loc[rep, "monetary_value"])
+    return CutoffFit(summ, bg, gg)
+
+
+def horizon_label(horizon_weeks: int) -> str:
+    """The column label of a horizon in weeks: whole quarters read as months (52 -> ``12m``,
+    26 -> ``6m``, 13 -> ``3m``), anything else as weeks (``8w``).
+
+    Used to name CLV columns and metrics after the horizon they were computed for
+    (``clv_12m``), so that ``-p horizon_weeks=26`` gives ``clv_6m``, not a mislabelled ``clv_12m``.
+    """
+    if horizon_weeks < 1:
+        raise ValueError(f"horizon_weeks={horizon_weeks}: must be >= 1")
+    if horizon_weeks % 13 == 0:
+        return f"{horizon_weeks * 12 // 52}m"
+    return f"{horizon_weeks}w"
+
+
+def horizon_words(horizon_weeks: int) -> str:
+    """The horizon for prose: ``12-month`` for 52 weeks, ``8-week`` for 8."""
+    label = horizon_label(horizon_weeks)
+    return f"{label[:-1]}-{'month' if label.endswith('m') else 'week'}"
+
+
+def clv_column(horizon_weeks: int) -> str:
+    """Name of the CLV column for a horizon: ``clv_12m`` for 52 weeks, ``clv_8w`` for 8."""
+    return f"clv_{horizon_label(horizon_weeks)}"
+
+
+def purchases_column(horizon_weeks: int) -> str:
+    """Name of the expected-purchases column for a horizon: ``expected_purchases_52w``."""
+    return f"expected_purchases_{horizon_weeks}w"
+
+
+def _one_column(table: pd.DataFrame, pattern: str, example: str) -> str:
+    found = [c for c in table.columns if re.fullmatch(pattern, str(c))]
+    if len(found) != 1:
+        raise ValueError(
+            f"expected one column named like {example!r} (see clv.clv_column and "
+            f"clv.purchases_column), found {found or 'none'}; have {list(table.columns)}"
+        )
+    return found[0]
+
+
+def find_clv_column(table: pd.DataFrame) -> str:
+    """The one CLV column of a per-customer table (``clv_12m``, ``clv_8w``: see
+    :func:`clv_column`), so that tables written for any horizon are read without assuming it."""
+    return _one_column(table, r"clv_\d+[mw]", "clv_12m")
+
+
+def find_purchases_column(table: pd.DataFrame) -> str:
+    """The one expected-purchases column (``expected_purchases_52w``: see
+    :func:`purchases_column`)."""
+    return _one_column(table, r"expected_purchases_\d+w", "expected_purchases_52w")

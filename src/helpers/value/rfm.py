@@ -27,9 +27,12 @@ Kaggle mapping), extended so all 11 names occur: see :data:`SEGMENT_GRID` and
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from helpers.data.schema import require_columns
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +62,6 @@ SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
 """Segment of each (recency score, frequency score) cell of the 5 x 5 grid."""
 
 
-def _check_columns(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {missing}")
-
-
 def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer at ``cutoff``.
 
@@ -82,7 +79,7 @@ def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
         Indexed by ``customer_id`` (sorted): ``recency_days``, ``frequency`` (orders),
         ``monetary_gbp``, ``first_order_ts``, ``last_order_ts``, ``tenure_days``.
     """
-    _check_columns(lines, ("customer_id", "order_id", "order_ts", "revenue_gbp"), "rfm_table")
+    require_columns(lines, ("customer_id", "order_id", "order_ts", "revenue_gbp"), "rfm_table")
     cut = pd.Timestamp(cutoff)
     keep = lines["customer_id"].notna() & (lines["order_ts"] < cut)
     df = lines.loc[keep, ["customer_id", "order_id", "order_ts", "revenue_gbp"]]
@@ -151,7 +148,7 @@ def rfm_scores(rfm: pd.DataFrame, n_quantiles: int = 5, seed: int | None = None)
     ``rfm_cell`` is the three digits as text (``"545"``); ``fm_score`` the mean of F and M.
     ``seed`` breaks ties at random (see :func:`quantile_score`).
     """
-    _check_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "rfm_scores")
+    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "rfm_scores")
     out = rfm.copy()
     out["r_score"] = quantile_score(rfm["recency_days"], n_quantiles, False, seed)
     out["f_score"] = quantile_score(rfm["frequency"], n_quantiles, True, seed)
@@ -188,7 +185,7 @@ def segment_mapping_table() -> pd.DataFrame:
 
 def assign_segments(scores: pd.DataFrame) -> pd.Series:
     """Segment name per customer from ``r_score`` and ``f_score`` (5-level scores only)."""
-    _check_columns(scores, ("r_score", "f_score"), "assign_segments")
+    require_columns(scores, ("r_score", "f_score"), "assign_segments")
     r, f = scores["r_score"], scores["f_score"]
     if not (r.between(1, 5).all() and f.between(1, 5).all()):
         raise ValueError("assign_segments: r_score and f_score must be 1..5 (n_quantiles=5)")
@@ -208,10 +205,38 @@ def segment_summary(rfm: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
         Indexed by segment: ``n_customers``, ``share_customers``, ``revenue_gbp``,
         ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_gbp``.
     """
-    _check_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "segment_summary")
+    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "segment_summary")
     if not segment.index.equals(rfm.index):
         raise ValueError("segment_summary: segment index does not match the rfm index")
-    g = rfm.groupby(segment, observed=False)
+    out = group_profile(rfm, segment, order=SEGMENTS)
+    out.index.name = "segment"
+    return out
+
+
+def group_profile(
+    rfm: pd.DataFrame, groups: pd.Series, order: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Size, shares and median R, F, M per group (RFM segment or k-means cluster).
+
+    Parameters
+    ----------
+    rfm
+        Output of :func:`rfm_table` (``recency_days``, ``frequency``, ``monetary_gbp``).
+    groups
+        Group label per customer, aligned with ``rfm``; empty categories of a categorical
+        are kept.
+    order
+        If given, the rows in this order: groups not listed are dropped, listed groups without
+        customers get 0 customers and 0 GBP (null medians).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group: ``n_customers``, ``share_customers``, ``revenue_gbp``,
+        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_gbp``.
+    """
+    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "group_profile")
+    g = rfm.groupby(groups, observed=False)
     out = pd.DataFrame(
         {
             "n_customers": g.size(),
@@ -220,17 +245,25 @@ def segment_summary(rfm: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
             "median_frequency": g["frequency"].median(),
             "median_monetary_gbp": g["monetary_gbp"].median(),
         }
-    ).reindex(list(SEGMENTS))
-    out["n_customers"] = out["n_customers"].fillna(0).astype("int64")
-    out["revenue_gbp"] = out["revenue_gbp"].fillna(0.0)
+    )
+    if order is not None:
+        out = out.reindex(list(order))
+        out["n_customers"] = out["n_customers"].fillna(0).astype("int64")
+        out["revenue_gbp"] = out["revenue_gbp"].fillna(0.0)
     out.insert(1, "share_customers", out["n_customers"] / out["n_customers"].sum())
     out.insert(3, "share_revenue", out["revenue_gbp"] / out["revenue_gbp"].sum())
-    out.index.name = "segment"
     return out
 
 
 def rf_grid_counts(scores: pd.DataFrame) -> pd.DataFrame:
     """Customers per (r_score, f_score) cell: rows R n..1, columns F 1..n."""
-    _check_columns(scores, ("r_score", "f_score"), "rf_grid_counts")
+    require_columns(scores, ("r_score", "f_score"), "rf_grid_counts")
     t = pd.crosstab(scores["r_score"], scores["f_score"])
     return t.sort_index(ascending=False)
+
+
+def segments_at(lines: pd.DataFrame, cutoff: str | pd.Timestamp, n_quantiles: int = 5,
+                seed: int | None = None) -> pd.Series:
+    """RFM segment of each customer at ``cutoff``: :func:`rfm_table` -> :func:`rfm_scores`
+    (ties broken with ``seed``) -> :func:`assign_segments`."""
+    return assign_segments(rfm_scores(rfm_table(lines, cutoff), n_quantiles, seed=seed))

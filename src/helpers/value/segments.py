@@ -10,8 +10,9 @@
   purchase day, RFM frequency <= 1: BG/NBD has too little to go on); the rest by predicted
   12-month CLV among repeat buyers: ``high`` = top ``high_share`` (default 20 %), ``medium`` =
   the next ``medium_share`` (30 %), ``low`` = the rest.
-* **Playbook** (:func:`playbook_table`): one action per tier and per segment, combined for
-  every tier x segment cell that has customers.
+* **Playbook** (:func:`playbook_table`): one action per tier (:data:`TIER_ACTIONS`, read from
+  :data:`helpers.value.actions.PLAYBOOK`) and per segment, combined for every tier x segment
+  cell that has customers.
 * **Export** (:func:`export_customer_value`): Parquet in ``data/processed/<dataset>/`` with the
   surrogate ``customer_id`` (internal) and a CSV for a CRM with the keyed pseudonym only.
 """
@@ -29,18 +30,14 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from helpers import files
 from helpers.data import privacy
+from helpers.data.schema import require_columns
+from helpers.value.actions import TIER_ACTIONS
+from helpers.value.clv import find_clv_column, find_purchases_column
+from helpers.value.rfm import group_profile
 
 log = logging.getLogger(__name__)
 
 TIERS: tuple[str, ...] = ("high", "medium", "low", "potential")
-
-TIER_ACTIONS: dict[str, str] = {
-    "high": "Protect: account manager or VIP service, early access, no blanket discounts",
-    "medium": "Grow: cross-sell bundles and volume offers to lift order frequency",
-    "low": "Maintain cheaply: automated e-mail only, low-cost reactivation tests",
-    "potential": "Convert: second-order incentive and onboarding sequence within 30 days",
-}
-"""What to do with each value tier (budget falls from high to low)."""
 
 SEGMENT_ACTIONS: dict[str, str] = {
     "champions": "reward, ask for reviews and referrals",
@@ -66,9 +63,9 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "f_score",
     "m_score",
     "p_alive",
-    "expected_purchases_52w",
-    "clv_12m",
 )
+"""Columns of the CRM export before the model outputs named after their horizon
+(``expected_purchases_52w``, ``clv_12m``: :func:`helpers.value.clv.purchases_column`)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,9 +74,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 def cluster_features(rfm: pd.DataFrame) -> pd.DataFrame:
     """log1p then z-score of ``recency_days``, ``frequency`` and ``monetary_gbp``."""
     cols = ["recency_days", "frequency", "monetary_gbp"]
-    missing = [c for c in cols if c not in rfm.columns]
-    if missing:
-        raise ValueError(f"cluster_features: missing column(s) {missing}")
+    require_columns(rfm, cols, "cluster_features")
     if (rfm[cols] < 0).to_numpy().any():
         raise ValueError("cluster_features: negative recency, frequency or monetary values")
     x = np.log1p(rfm[cols].astype(float))
@@ -168,20 +163,8 @@ def fit_clusters(features: pd.DataFrame, k: int, seed: int = 42) -> pd.Series:
 
 
 def describe_clusters(rfm: pd.DataFrame, cluster: pd.Series) -> pd.DataFrame:
-    """Size, revenue share and median R, F, M per cluster."""
-    g = rfm.groupby(cluster)
-    out = pd.DataFrame(
-        {
-            "n_customers": g.size(),
-            "revenue_gbp": g["monetary_gbp"].sum(),
-            "median_recency_days": g["recency_days"].median(),
-            "median_frequency": g["frequency"].median(),
-            "median_monetary_gbp": g["monetary_gbp"].median(),
-        }
-    )
-    out.insert(1, "share_customers", out["n_customers"] / out["n_customers"].sum())
-    out.insert(3, "share_revenue", out["revenue_gbp"] / out["revenue_gbp"].sum())
-    return out
+    """Size, revenue share and median R, F, M per cluster (:func:`rfm.group_profile`)."""
+    return group_profile(rfm, cluster)
 
 
 def crosstab_segments(segment: pd.Series, cluster: pd.Series) -> pd.DataFrame:
@@ -236,13 +219,13 @@ def value_tiers(
 def playbook_table(values: pd.DataFrame) -> pd.DataFrame:
     """Action per tier x segment cell with customers, their count and predicted CLV.
 
-    ``values`` needs ``tier``, ``segment`` and ``clv_12m`` columns.
+    ``values`` needs ``tier``, ``segment`` and a CLV column (``clv_12m`` or the like: the output
+    column is named after it, ``clv_12m_gbp``).
     """
-    missing = [c for c in ("tier", "segment", "clv_12m") if c not in values.columns]
-    if missing:
-        raise ValueError(f"playbook_table: missing column(s) {missing}")
+    require_columns(values, ("tier", "segment"), "playbook_table")
+    clv_col = find_clv_column(values)
     g = values.groupby(["tier", "segment"], observed=True)
-    t = pd.DataFrame({"n_customers": g.size(), "clv_12m_gbp": g["clv_12m"].sum()}).reset_index()
+    t = pd.DataFrame({"n_customers": g.size(), f"{clv_col}_gbp": g[clv_col].sum()}).reset_index()
     t = t[t["n_customers"] > 0]
     t["action"] = [
         f"{TIER_ACTIONS[str(tr)]}; {SEGMENT_ACTIONS[str(sg)]}"
@@ -264,8 +247,9 @@ def customer_value_table(
 ) -> pd.DataFrame:
     """One row per customer: ids, RFM scores, segment, cluster, tier and model outputs.
 
-    ``model`` holds ``p_alive``, ``expected_purchases_52w`` and ``clv_12m`` indexed by
-    customer_id. Every index must match ``scores``'s (each customer exactly once).
+    ``model`` holds ``p_alive``, expected purchases and CLV over the horizon (e.g.
+    ``expected_purchases_52w`` and ``clv_12m``, names kept) indexed by customer_id. Every
+    index must match ``scores``'s (each customer exactly once).
     """
     for name, obj in (
         ("segment", segment),
@@ -277,9 +261,8 @@ def customer_value_table(
             raise ValueError(f"customer_value_table: {name} index differs from the scores index")
     if scores.index.duplicated().any():
         raise ValueError("customer_value_table: duplicate customer_id in scores")
-    missing = [c for c in ("p_alive", "expected_purchases_52w", "clv_12m") if c not in model]
-    if missing:
-        raise ValueError(f"customer_value_table: model lacks column(s) {missing}")
+    require_columns(model, ("p_alive",), "customer_value_table(model)")
+    ep_col, clv_col = find_purchases_column(model), find_clv_column(model)
     ids = pd.Series(scores.index.to_numpy(), index=scores.index)
     out = pd.DataFrame(
         {
@@ -293,8 +276,8 @@ def customer_value_table(
             "cluster": cluster.astype("int64"),
             "tier": tier.astype(str),
             "p_alive": model["p_alive"].astype(float),
-            "expected_purchases_52w": model["expected_purchases_52w"].astype(float),
-            "clv_12m": model["clv_12m"].astype(float),
+            ep_col: model[ep_col].astype(float),
+            clv_col: model[clv_col].astype(float),
         }
     )
     return out.reset_index(drop=True)
@@ -305,14 +288,14 @@ def export_customer_value(
 ) -> tuple[Path, Path]:
     """Write ``customer_value.parquet`` (internal) and ``exports/customer_value.csv`` (CRM).
 
-    The CSV carries :data:`EXPORT_COLUMNS` only: the pseudonymised key, never customer_id.
+    The CSV carries :data:`EXPORT_COLUMNS` and the two model outputs only: the pseudonymised
+    key, never customer_id.
     """
-    missing = [c for c in EXPORT_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"export_customer_value: missing column(s) {missing}")
+    require_columns(table, EXPORT_COLUMNS, "export_customer_value")
+    ep_col, clv_col = find_purchases_column(table), find_clv_column(table)
     pq = files.write_parquet(table, Path(processed_dir) / "customer_value.parquet")
-    csv = table.loc[:, list(EXPORT_COLUMNS)].round(
-        {"p_alive": 4, "expected_purchases_52w": 4, "clv_12m": 2}
+    csv = table.loc[:, [*EXPORT_COLUMNS, ep_col, clv_col]].round(
+        {"p_alive": 4, ep_col: 4, clv_col: 2}
     )
     path = Path(reports_dir) / "exports" / "customer_value.csv"
     files.write_text(csv.to_csv(index=False), path)

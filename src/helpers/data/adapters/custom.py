@@ -27,7 +27,9 @@ import io
 import logging
 import os
 import zlib
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +318,196 @@ def _detail(file: str, rows: pd.Series, column: str, raw: pd.Series, problem: st
     )
 
 
+@dataclass(frozen=True)
+class _SetAside:
+    """Row-level problems found so far: a reason code and a detail per row (first one wins)."""
+
+    file: str
+    df: pd.DataFrame
+    rows: pd.Series  # 1-based data row numbers
+    reason: pd.Series
+    detail: pd.Series
+
+    @classmethod
+    def empty(cls, df: pd.DataFrame, file: str) -> _SetAside:
+        """No row set aside yet."""
+        rows = pd.Series(np.arange(1, len(df) + 1, dtype="int64"), index=df.index)
+        return cls(
+            file,
+            df,
+            rows,
+            pd.Series(pd.NA, index=df.index, dtype="string"),
+            pd.Series(pd.NA, index=df.index, dtype="string"),
+        )
+
+    def flag(self, mask: pd.Series, code: str, column: str, problem: str) -> None:
+        """Set aside the rows of ``mask`` not already set aside, with ``code`` and a detail."""
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = code
+            self.detail[mask] = _detail(
+                self.file, self.rows[mask], column, self.df.loc[mask, column], problem
+            )
+            log.warning(
+                "%s: %d row(s) set aside as %s (column %r), first at row %d",
+                self.file,
+                int(mask.sum()),
+                code,
+                column,
+                int(self.rows[mask].iloc[0]),
+            )
+
+
+def _reference_date(m: Mapping, today: pd.Timestamp | None) -> pd.Timestamp:
+    """The mapping's reference date, else ``today``, else today's date."""
+    return (
+        m.reference_date
+        if m.reference_date is not None
+        else (today if today is not None else pd.Timestamp.now().normalize())
+    )
+
+
+def _timestamps(
+    df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None, marks: _SetAside
+) -> pd.Series:
+    """Parsed invoice timestamps; unparseable and future ones set aside."""
+    column = m.columns["invoice_ts"]
+    ts_raw = df[column]
+    ts = parse_dates(ts_raw, m.date_formats)
+    present = (
+        _text(ts_raw.astype("string")).notna()
+        if ts_raw.dtype == object or pd.api.types.is_string_dtype(ts_raw)
+        else ts_raw.notna()
+    )
+    marks.flag(
+        ts.isna() & present,
+        "bad_date",
+        column,
+        f"is not a date in format {' or '.join(m.date_formats)}",
+    )
+    ref = _reference_date(m, today)
+    limit = ref + pd.Timedelta(days=m.future_tolerance_days + 1)
+    marks.flag(
+        ts >= limit,
+        "future_date",
+        column,
+        f"is after the reference date {ref:%Y-%m-%d} + {m.future_tolerance_days} day(s)",
+    )
+    return ts
+
+
+def _quantities(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
+    """Whole-number quantities (int64, 0 where set aside); empty, non-whole, absurd set aside."""
+    column = m.columns["quantity"]
+    q_raw = df[column]
+    q = parse_numbers(q_raw, m.decimal, m.thousands)
+    q_present = q_raw.notna() & (q_raw.astype("string").str.strip() != "")
+    marks.flag(~q_present, "missing_quantity", column, "is empty")
+    marks.flag(q.isna(), "bad_quantity", column, "is not a number")
+    marks.flag(q.notna() & (q != q.round()), "bad_quantity", column, "is not a whole number")
+    marks.flag(
+        q.abs() > MAX_ABS_QUANTITY,
+        "bad_quantity",
+        column,
+        f"is beyond {MAX_ABS_QUANTITY:,} units",
+    )
+    bad_q = marks.reason.isin(["bad_quantity", "missing_quantity"]).fillna(False)
+    return q.where(~bad_q, 0).fillna(0).round().astype("int64")
+
+
+def _prices_gbp(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
+    """Unit prices converted to GBP (null where set aside); non-numbers and absurd set aside."""
+    column = m.columns["unit_price"]
+    p_raw = df[column]
+    p = parse_numbers(p_raw, m.decimal, m.thousands)
+    p_present = p_raw.notna() & (p_raw.astype("string").str.strip() != "")
+    marks.flag(p.isna() & p_present, "bad_price", column, "is not a number")
+    price = p * m.fx_to_gbp
+    marks.flag(
+        price.abs() > MAX_ABS_PRICE,
+        "bad_price",
+        column,
+        f"is beyond {MAX_ABS_PRICE:,.0f} GBP",
+    )
+    return price.where(marks.reason.ne("bad_price").fillna(True))
+
+
+def _is_cancellation(
+    df: pd.DataFrame, m: Mapping, inv: pd.Series, qty: pd.Series, reason: pd.Series
+) -> pd.Series:
+    """Which rows are cancellations, by the mapping's status column, sign or invoice prefix."""
+    if m.cancel_status_column:
+        status = df[m.cancel_status_column].astype("string").str.strip().str.casefold()
+        is_canc = status.isin([v.casefold() for v in m.cancel_status_values]).fillna(False)
+    elif m.cancel_negative_quantity:
+        is_canc = (qty < 0) & reason.isna()
+    else:
+        is_canc = inv.str.startswith(m.cancel_prefix or "C").fillna(False)
+    return is_canc.astype(bool)
+
+
+def _canonical_cancellations(
+    df: pd.DataFrame, m: Mapping, qty: pd.Series, marks: _SetAside
+) -> tuple[pd.Series, pd.Series]:
+    """Invoices and quantities with cancellations as ``C…`` and negative; ordinary invoices
+    starting with ``A`` (or ``C``) prefixed with ``I``."""
+    inv = _id_text(df[m.columns["invoice"]])
+    is_canc = _is_cancellation(df, m, inv, qty, marks.reason)
+    if m.cancel_prefix == "C":
+        clash = ~is_canc & inv.str.match(r"^A").fillna(False)
+    else:
+        clash = ~is_canc & inv.str.match(r"^[AC]").fillna(False)
+    inv = inv.mask(clash, "I" + inv)
+    needs_c = is_canc & ~inv.str.startswith("C").fillna(False)
+    inv = inv.mask(needs_c, "C" + inv)
+    qty = qty.mask(is_canc, -qty.abs())
+    if clash.any():
+        log.info("%s: %d invoice(s) starting A/C prefixed with I", marks.file, int(clash.sum()))
+    return inv, qty
+
+
+def _optional_column(
+    df: pd.DataFrame, m: Mapping, field: str, as_text: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
+    """A mapped optional column as text, or all null when the mapping leaves it out."""
+    if field in m.columns:
+        return as_text(df[m.columns[field]])
+    return pd.Series(pd.NA, index=df.index, dtype="string")
+
+
+def _line_frame(
+    df: pd.DataFrame,
+    m: Mapping,
+    marks: _SetAside,
+    inv: pd.Series,
+    qty: pd.Series,
+    ts: pd.Series,
+    price: pd.Series,
+) -> pd.DataFrame:
+    """The raw-lines table with ``set_aside`` and ``set_aside_detail``."""
+    file = marks.file
+    country = _optional_column(df, m, "country", _text)
+    out = pd.DataFrame(
+        {
+            "source_file": pd.array([file] * len(df), dtype="string"),
+            "source_row": marks.rows.to_numpy(),
+            "invoice": inv.astype("string").to_numpy(),
+            "stock_code": _id_text(df[m.columns["stock_code"]]).astype("string").to_numpy(),
+            "description": _optional_column(df, m, "description", _text).to_numpy(),
+            "quantity": qty.to_numpy(dtype="int64"),
+            "invoice_ts": ts.to_numpy(dtype="datetime64[ns]"),
+            "unit_price": price.to_numpy(dtype="float64"),
+            "source_customer_id": _optional_column(df, m, "customer_id", _id_text).to_numpy(),
+            "country": country.fillna(m.country_default).to_numpy(),
+        }
+    )
+    for c in ("invoice", "stock_code", "description", "source_customer_id", "country"):
+        out[c] = out[c].astype("string")
+    out["set_aside"] = marks.reason.astype("string").reset_index(drop=True)
+    out["set_aside_detail"] = marks.detail.astype("string").reset_index(drop=True)
+    return out
+
+
 def to_raw_lines(df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None = None) -> pd.DataFrame:
     """Map the export's rows onto :data:`helpers.data.ingest.RAW_COLUMNS` (+ ``set_aside``,
     ``set_aside_detail``), one output row per input row, in order.
@@ -329,137 +521,12 @@ def to_raw_lines(df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None = None
     today
         Reference date for future-date checks when the mapping sets none (default: today).
     """
-    file = m.source_label
-    n = len(df)
-    rows = pd.Series(np.arange(1, n + 1, dtype="int64"), index=df.index)
-    col = m.columns
-    reason = pd.Series(pd.NA, index=df.index, dtype="string")
-    detail = pd.Series(pd.NA, index=df.index, dtype="string")
-
-    def flag(mask: pd.Series, code: str, column: str, problem: str) -> None:
-        mask = mask.fillna(False).astype(bool) & reason.isna()
-        if mask.any():
-            reason[mask] = code
-            detail[mask] = _detail(file, rows[mask], column, df.loc[mask, column], problem)
-            log.warning(
-                "%s: %d row(s) set aside as %s (column %r), first at row %d",
-                file,
-                int(mask.sum()),
-                code,
-                column,
-                int(rows[mask].iloc[0]),
-            )
-
-    # timestamps
-    ts_raw = df[col["invoice_ts"]]
-    ts = parse_dates(ts_raw, m.date_formats)
-    present = (
-        _text(ts_raw.astype("string")).notna()
-        if ts_raw.dtype == object or pd.api.types.is_string_dtype(ts_raw)
-        else ts_raw.notna()
-    )
-    flag(
-        ts.isna() & present,
-        "bad_date",
-        col["invoice_ts"],
-        f"is not a date in format {' or '.join(m.date_formats)}",
-    )
-    ref = (
-        m.reference_date
-        if m.reference_date is not None
-        else (today if today is not None else pd.Timestamp.now().normalize())
-    )
-    limit = ref + pd.Timedelta(days=m.future_tolerance_days + 1)
-    flag(
-        ts >= limit,
-        "future_date",
-        col["invoice_ts"],
-        f"is after the reference date {ref:%Y-%m-%d} + {m.future_tolerance_days} day(s)",
-    )
-
-    # quantity
-    q_raw = df[col["quantity"]]
-    q = parse_numbers(q_raw, m.decimal, m.thousands)
-    q_present = q_raw.notna() & (q_raw.astype("string").str.strip() != "")
-    flag(~q_present, "missing_quantity", col["quantity"], "is empty")
-    flag(q.isna(), "bad_quantity", col["quantity"], "is not a number")
-    flag(q.notna() & (q != q.round()), "bad_quantity", col["quantity"], "is not a whole number")
-    flag(
-        q.abs() > MAX_ABS_QUANTITY,
-        "bad_quantity",
-        col["quantity"],
-        f"is beyond {MAX_ABS_QUANTITY:,} units",
-    )
-    bad_q = reason.isin(["bad_quantity", "missing_quantity"]).fillna(False)
-    qty = q.where(~bad_q, 0).fillna(0).round().astype("int64")
-
-    # price (converted to GBP)
-    p_raw = df[col["unit_price"]]
-    p = parse_numbers(p_raw, m.decimal, m.thousands)
-    p_present = p_raw.notna() & (p_raw.astype("string").str.strip() != "")
-    flag(p.isna() & p_present, "bad_price", col["unit_price"], "is not a number")
-    price = p * m.fx_to_gbp
-    flag(
-        price.abs() > MAX_ABS_PRICE,
-        "bad_price",
-        col["unit_price"],
-        f"is beyond {MAX_ABS_PRICE:,.0f} GBP",
-    )
-    price = price.where(reason.ne("bad_price").fillna(True))
-
-    # cancellations -> invoice C..., negative quantity
-    inv = _id_text(df[col["invoice"]])
-    if m.cancel_status_column:
-        status = df[m.cancel_status_column].astype("string").str.strip().str.casefold()
-        is_canc = status.isin([v.casefold() for v in m.cancel_status_values]).fillna(False)
-    elif m.cancel_negative_quantity:
-        is_canc = (qty < 0) & reason.isna()
-    else:
-        is_canc = inv.str.startswith(m.cancel_prefix or "C").fillna(False)
-    is_canc = is_canc.astype(bool)
-    if m.cancel_prefix == "C":
-        clash = ~is_canc & inv.str.match(r"^A").fillna(False)
-    else:
-        clash = ~is_canc & inv.str.match(r"^[AC]").fillna(False)
-    inv = inv.mask(clash, "I" + inv)
-    needs_c = is_canc & ~inv.str.startswith("C").fillna(False)
-    inv = inv.mask(needs_c, "C" + inv)
-    qty = qty.mask(is_canc, -qty.abs())
-    if clash.any():
-        log.info("%s: %d invoice(s) starting A/C prefixed with I", file, int(clash.sum()))
-
-    country = (
-        _text(df[col["country"]])
-        if "country" in col
-        else pd.Series(pd.NA, index=df.index, dtype="string")
-    )
-    out = pd.DataFrame(
-        {
-            "source_file": pd.array([file] * n, dtype="string"),
-            "source_row": rows.to_numpy(),
-            "invoice": inv.astype("string").to_numpy(),
-            "stock_code": _id_text(df[col["stock_code"]]).astype("string").to_numpy(),
-            "description": (
-                _text(df[col["description"]])
-                if "description" in col
-                else pd.Series(pd.NA, index=df.index, dtype="string")
-            ).to_numpy(),
-            "quantity": qty.to_numpy(dtype="int64"),
-            "invoice_ts": ts.to_numpy(dtype="datetime64[ns]"),
-            "unit_price": price.to_numpy(dtype="float64"),
-            "source_customer_id": (
-                _id_text(df[col["customer_id"]])
-                if "customer_id" in col
-                else pd.Series(pd.NA, index=df.index, dtype="string")
-            ).to_numpy(),
-            "country": country.fillna(m.country_default).to_numpy(),
-        }
-    )
-    for c in ("invoice", "stock_code", "description", "source_customer_id", "country"):
-        out[c] = out[c].astype("string")
-    out["set_aside"] = reason.astype("string").reset_index(drop=True)
-    out["set_aside_detail"] = detail.astype("string").reset_index(drop=True)
-    return out
+    marks = _SetAside.empty(df, m.source_label)
+    ts = _timestamps(df, m, today, marks)
+    qty = _quantities(df, m, marks)
+    price = _prices_gbp(df, m, marks)
+    inv, qty = _canonical_cancellations(df, m, qty, marks)
+    return _line_frame(df, m, marks, inv, qty, ts, price)
 
 
 def customer_master(df: pd.DataFrame, lines: pd.DataFrame, m: Mapping) -> pd.DataFrame | None:

@@ -1,0 +1,184 @@
+"""Touches of the synthetic CRM beyond purchases: surveys, marketing and service interactions,
+and sales opportunities owned by reps of different skill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from helpers.data.schema import FUNNEL_STAGES
+from helpers.synth.arrays import _strings
+from helpers.synth.seasons import _virtual_to_ns
+from helpers.synth.settings import CHANNELS, NS_PER_DAY, SynthConfig
+
+# one block of interaction rows: (customer, campaign index, time ns, kind code, channel code)
+_Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_KINDS = ["sent", "opened", "clicked", "call", "engaged", "complaint_call"]
+
+
+def _feedback(c: dict[str, np.ndarray], o_cust: np.ndarray, o_ns: np.ndarray,
+              drop_ns: np.ndarray, has_drop: np.ndarray, t_end: pd.Timestamp, cfg: SynthConfig,
+              rng: np.random.Generator, src_ids: np.ndarray) -> pd.DataFrame:
+    """Surveys after a share of customer orders; churners and the weeks before drop-out score
+    lower."""
+    pick = np.flatnonzero(rng.random(len(o_cust)) < cfg.survey_rate)
+    cust = o_cust[pick]
+    ts = o_ns[pick].astype(np.int64) + (rng.uniform(1.0, 7.0, len(pick)) * NS_PER_DAY).astype(
+        np.int64)
+    ts = ts // (60 * 10**9) * (60 * 10**9)
+    ok = ts < t_end.value
+    cust, ts = cust[ok], ts[ok]
+    window = int(cfg.pre_churn_weeks * 7 * NS_PER_DAY)
+    near = has_drop[cust] & (ts > drop_ns[cust] - window)
+    sat = -0.8 * c["z_p"][cust] + 0.6 * c["sat_noise"][cust] - cfg.pre_churn_dip * near
+    csat = np.clip(np.rint(3.9 + 0.8 * sat + rng.normal(0, 0.5, len(cust))), 1, 5)
+    nps = np.clip(np.rint(7.6 + 1.7 * sat + rng.normal(0, 1.0, len(cust))), 0, 10)
+    order = np.lexsort((cust, ts))
+    return pd.DataFrame(
+        {
+            "feedback_id": np.arange(1, len(cust) + 1, dtype=np.int64),
+            "source_customer_id": _strings(src_ids, cust[order]),
+            "feedback_ts": ts[order].astype("datetime64[ns]"),
+            "csat": csat[order].astype(np.int64),
+            "nps": nps[order].astype(np.int64),
+        }
+    )
+
+
+def _campaign_rows(acq_ns: np.ndarray, drop_ns: np.ndarray, has_drop: np.ndarray,
+                   t_start: pd.Timestamp, n_days: int, cfg: SynthConfig,
+                   rng: np.random.Generator) -> tuple[list[str], list[_Rows]]:
+    """Campaign ids and the sent / opened / clicked email rows of every campaign."""
+    n = len(acq_ns)
+    camp_days = np.arange(14, n_days, max(cfg.campaign_every_days, 1))
+    camp_ns = t_start.value + camp_days * NS_PER_DAY + 10 * 3600 * 10**9
+    camp_ids = [f"CMP-{pd.Timestamp(x):%Y-%m-%d}" for x in camp_ns]
+    rows: list[_Rows] = []
+    for k, ns in enumerate(camp_ns):  # one vectorised step per campaign (tens of campaigns)
+        sent = np.flatnonzero((acq_ns < ns) & (rng.random(n) < cfg.email_send_prob))
+        dead = has_drop[sent] & (drop_ns[sent] < ns)
+        opened = rng.random(len(sent)) < np.where(dead, cfg.open_prob_dead, cfg.open_prob_alive)
+        clicked = opened & (rng.random(len(sent)) < cfg.click_prob)
+        t_open = ns + (rng.exponential(1.0, len(sent)) * NS_PER_DAY).astype(np.int64)
+        t_click = t_open + (rng.exponential(0.01, len(sent)) * NS_PER_DAY).astype(np.int64)
+        for mask, t, kind in ((np.ones(len(sent), bool), np.full(len(sent), ns), 0),
+                              (opened, t_open, 1), (clicked, t_click, 2)):
+            m = int(mask.sum())
+            rows.append((sent[mask], np.full(m, k), t[mask], np.full(m, kind),
+                         np.zeros(m, np.int64)))
+    return camp_ids, rows
+
+
+def _contact_rows(channel: np.ndarray, acq_ns: np.ndarray, t_end: pd.Timestamp,
+                  cfg: SynthConfig, rng: np.random.Generator) -> list[_Rows]:
+    """Service calls and social engagement (tripled for social-media customers), uniform over
+    each customer's tenure."""
+    n = len(acq_ns)
+    tenure_years = (t_end.value - acq_ns) / NS_PER_DAY / 365.25
+    rows: list[_Rows] = []
+    for rate, kind, chan in ((cfg.call_rate_per_year, 3, 1), (cfg.social_rate_per_year, 4, 2)):
+        mult = np.where(channel == CHANNELS.index("social_media"), 3.0, 1.0) if chan == 2 \
+            else np.ones(n)
+        m = rng.poisson(rate * mult * tenure_years)
+        cc = np.repeat(np.arange(n), m)
+        t = acq_ns[cc] + (rng.random(len(cc)) * (t_end.value - acq_ns[cc])).astype(np.int64)
+        rows.append((cc, np.full(len(cc), -1), t, np.full(len(cc), kind),
+                     np.full(len(cc), chan)))
+    return rows
+
+
+def _complaint_rows(acq_ns: np.ndarray, drop_ns: np.ndarray, has_drop: np.ndarray,
+                    cfg: SynthConfig, rng: np.random.Generator) -> _Rows:
+    """Complaint calls in the weeks before each drop-out (never before acquisition)."""
+    churners = np.flatnonzero(has_drop)
+    m = rng.poisson(cfg.pre_churn_calls, len(churners))
+    cc = np.repeat(churners, m)
+    back = (rng.random(len(cc)) * cfg.pre_churn_weeks * 7 * NS_PER_DAY).astype(np.int64)
+    t = np.maximum(drop_ns[cc] - back, acq_ns[cc])
+    return cc, np.full(len(cc), -1), t, np.full(len(cc), 5), np.full(len(cc), 1)
+
+
+def _interactions(c: dict[str, np.ndarray], customers: pd.DataFrame, drop_ns: np.ndarray,
+                  has_drop: np.ndarray, t_start: pd.Timestamp, t_end: pd.Timestamp,
+                  n_days: int, cfg: SynthConfig, rng: np.random.Generator,
+                  src_ids: np.ndarray) -> pd.DataFrame:
+    """Email campaigns (sent/opened/clicked), service and complaint calls, social engagement."""
+    acq_ns = customers["acquisition_ts"].to_numpy().astype(np.int64)
+    camp_ids, rows = _campaign_rows(acq_ns, drop_ns, has_drop, t_start, n_days, cfg, rng)
+    rows += _contact_rows(c["channel"], acq_ns, t_end, cfg, rng)
+    rows.append(_complaint_rows(acq_ns, drop_ns, has_drop, cfg, rng))
+    cust, camp, ts, kind, chan = (np.concatenate([r[j] for r in rows]) for j in range(5))
+    ts = ts.astype(np.int64) // (60 * 10**9) * (60 * 10**9)
+    ok = ts < t_end.value
+    cust, camp, ts, kind, chan = cust[ok], camp[ok], ts[ok], kind[ok], chan[ok]
+    order = np.lexsort((kind, cust, ts))
+    return pd.DataFrame(
+        {
+            "interaction_id": np.arange(1, len(cust) + 1, dtype=np.int64),
+            "source_customer_id": _strings(src_ids, cust[order]),
+            "interaction_ts": ts[order].astype("datetime64[ns]"),
+            "channel": _strings(["email", "phone", "social"], chan[order]),
+            "kind": _strings(_KINDS, kind[order]),
+            "campaign_id": _strings(camp_ids, camp[order]),
+        }
+    )
+
+
+def rep_pass_rates(cfg: SynthConfig) -> tuple[list[str], np.ndarray]:
+    """Rep ids and their stage pass probabilities (reps x transitions).
+
+    ``P(pass k | rep) = logistic(logit(stage_pass_rates[k]) + skill_rep)`` with skills evenly
+    spaced in ``[-rep_skill_spread, +rep_skill_spread]`` (rep R01 the weakest).
+    """
+    skill = np.linspace(-cfg.rep_skill_spread, cfg.rep_skill_spread, cfg.n_reps)
+    base = special.logit(np.asarray(cfg.stage_pass_rates))
+    reps = [f"R{i + 1:02d}" for i in range(cfg.n_reps)]
+    return reps, special.expit(base[None, :] + skill[:, None])
+
+
+def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Timestamp,
+                   n_days: int, cfg: SynthConfig, rng: np.random.Generator,
+                   src_ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Opportunities through the funnel stages and the true pass rates per rep and transition."""
+    n = len(c["lam"])
+    reps, rates = rep_pass_rates(cfg)
+    share = np.where(c["channel"] == CHANNELS.index("trade_show"), 2.0, 1.0)
+    has = rng.random(n) < np.minimum(cfg.opp_customer_share * share, 1.0)
+    m = np.where(has, 1 + rng.poisson(cfg.opp_extra_mean, n), 0)
+    cust = np.repeat(np.arange(n), m)
+    k = len(cust)
+    t_created = c["t0"][cust] + rng.random(k) * (n_days - c["t0"][cust])
+    created = _virtual_to_ns(t_created, t_start, cfg).astype(np.int64)
+    rep = rng.integers(0, cfg.n_reps, k)
+    n_trans = len(FUNNEL_STAGES) - 1
+    passed = rng.random((k, n_trans)) < rates[rep]
+    n_pass = np.cumprod(passed, axis=1).sum(axis=1)  # stages passed in a row
+    steps = (rng.uniform(3.0, 30.0, (k, n_trans)) * NS_PER_DAY).astype(np.int64)
+    cum = created[:, None] + np.cumsum(steps, axis=1)  # time of the end of step j
+    close = cum[np.arange(k), np.minimum(n_pass, n_trans - 1)]
+    is_open = close >= t_end.value
+    done_by_end = (cum < t_end.value) & (np.arange(n_trans)[None, :] < n_pass[:, None])
+    furthest = np.where(is_open, done_by_end.sum(axis=1), n_pass)
+    outcome = np.where(is_open, 2, np.where(n_pass == n_trans, 0, 1))
+    amount = np.round(np.exp(rng.normal(np.log(2000.0), 0.8, k)), 2)
+    order = np.lexsort((cust, created))
+    closed = np.where(is_open, np.iinfo(np.int64).min, close // (60 * 10**9) * (60 * 10**9))
+    opp = pd.DataFrame(
+        {
+            "opportunity_id": np.arange(1, k + 1, dtype=np.int64),
+            "source_customer_id": _strings(src_ids, cust[order]),
+            "rep_id": _strings(reps, rep[order]),
+            "created_ts": created[order].astype("datetime64[ns]"),
+            "closed_ts": pd.to_datetime(closed[order]).astype("datetime64[ns]"),
+            "furthest_stage": _strings(FUNNEL_STAGES, furthest[order]),
+            "outcome": _strings(["won", "lost", "open"], outcome[order]),
+            "amount_gbp": amount[order],
+        }
+    )
+    names = [f"{FUNNEL_STAGES[j]}->{FUNNEL_STAGES[j + 1]}" for j in range(n_trans)]
+    truth = {rep: dict(zip(names, map(float, rates[i]), strict=True))
+             for i, rep in enumerate(reps)}
+    return opp, truth

@@ -1,0 +1,119 @@
+"""Ground truth of the synthetic CRM: expected purchases, true parameters and segments per
+customer, and the planted facts written to ``ground_truth.json``."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.data.schema import FUNNEL_STAGES
+from helpers.synth.arrays import _strings
+from helpers.synth.seasons import seasonal_intensity
+from helpers.synth.settings import SEGMENTS, SynthConfig
+
+
+@dataclass(frozen=True)
+class TruthInputs:
+    """Inputs of :func:`_ground_truth`: the latent draws, what was simulated and the run."""
+
+    c: dict[str, np.ndarray]  # latent parameters per customer (see ``_draw_customers``)
+    customers: pd.DataFrame  # the raw customers table
+    rep_cust: np.ndarray  # customer index of each repeat purchase
+    drop_ns: np.ndarray  # drop-out time, int64 ns (int64 min when alive)
+    has_drop: np.ndarray  # bool: dropped out within the window
+    t_end: pd.Timestamp  # exclusive end of the window
+    cfg: SynthConfig
+    cat: pd.DataFrame  # the catalogue
+    pairs: np.ndarray  # planted (A, B) product-index pairs
+    funnel_truth: dict[str, Any]  # true pass rates per rep and transition
+    dirt_stats: dict[str, int]  # counts of each kind of dirt
+    seed: int
+    start: str
+    end: str
+    n: int  # customers
+
+
+def expected_purchases(lam_per_week: np.ndarray, p: np.ndarray,
+                       intensity_weeks: float) -> np.ndarray:
+    """Expected purchases of an *alive* customer over a period of integrated intensity
+    ``intensity_weeks`` (= weeks for a flat season): ``(1 - exp(-p λ W)) / p``."""
+    lam = np.asarray(lam_per_week, float)
+    p = np.asarray(p, float)
+    return -np.expm1(-p * lam * intensity_weeks) / p
+
+
+def _customer_truth(inp: TruthInputs, w52: float) -> pd.DataFrame:
+    """True parameters, drop-out, repeat purchases, segment and 52-week expectations per
+    customer."""
+    c, cfg, customers = inp.c, inp.cfg, inp.customers
+    lam, p, nu = c["lam"], c["p"], c["nu"]
+    alive = ~inp.has_drop
+    e_x = np.where(alive, expected_purchases(lam, p, w52), 0.0)
+    mean_spend = cfg.spend_p / nu
+    lam_med = stats.gamma.ppf(0.5, cfg.r, scale=1.0 / cfg.alpha)
+    spend_med = cfg.spend_p * stats.gamma.ppf(0.5, cfg.spend_q, scale=cfg.spend_gamma)
+    seg = np.where(lam > lam_med, np.where(mean_spend > spend_med, 0, 1),
+                   np.where(mean_spend > spend_med, 2, 3))
+    return pd.DataFrame(
+        {
+            "source_customer_id": customers["source_customer_id"],
+            "true_lambda_per_week": lam,
+            "true_p_dropout": p,
+            "true_nu": nu,
+            "true_mean_spend_gbp": mean_spend,
+            "acquisition_ts": customers["acquisition_ts"],
+            "dropout_ts": inp.drop_ns.astype("datetime64[ns]"),
+            "alive_at_end": alive,
+            "true_repeat_purchases": np.bincount(inp.rep_cust, minlength=inp.n).astype(np.int64),
+            "true_segment": _strings(SEGMENTS, seg),
+            "true_expected_purchases_52w": e_x,
+            "true_expected_value_52w_gbp": e_x * mean_spend,
+            "true_satisfaction": -0.8 * c["z_p"] + 0.6 * c["sat_noise"],
+        }
+    )
+
+
+def _truth_summary(inp: TruthInputs, w52: float) -> dict[str, Any]:
+    """The planted facts of ``ground_truth.json`` (parameters, pairs, funnel, dirt, config)."""
+    cfg, cat = inp.cfg, inp.cat
+    cfg_dict = {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in dataclasses.asdict(cfg).items()}
+    code = cat["stock_code"].to_numpy()
+    return {
+        "seed": int(inp.seed),
+        "n_customers": int(inp.n),
+        "window": {"start": str(inp.start), "end": str(inp.end), "end_exclusive": str(inp.t_end)},
+        "time_unit": "week",
+        "bgnbd": {"r": cfg.r, "alpha": cfg.alpha, "a": cfg.a, "b": cfg.b},
+        "gamma_gamma": {"p": cfg.spend_p, "q": cfg.spend_q, "gamma": cfg.spend_gamma},
+        "association_pairs": [[str(code[a]), str(code[b])] for a, b in inp.pairs],
+        "association_prob": cfg.assoc_prob,
+        "funnel_stages": list(FUNNEL_STAGES),
+        "funnel_pass_rates": inp.funnel_truth,
+        "seasonality": {"amplitude": cfg.seasonal_amplitude, "peak_day_of_year":
+                        cfg.peak_day_of_year, "weekday_weights_mon_sun":
+                        list(cfg.weekday_weights), "intensity_next_52w_weeks": w52},
+        "dirt_rates": {k: getattr(cfg, k) for k in (
+            "guest_order_share", "cancel_order_rate", "partial_cancel_share",
+            "postage_rate_uk", "postage_rate_abroad", "manual_rate", "free_sample_rate",
+            "duplicate_line_rate")},
+        "dirt_counts": inp.dirt_stats,
+        "segments": {"rule": "lambda above its population median = frequent; mean spend "
+                     "p/nu above its population median = high spend",
+                     "names": list(SEGMENTS)},
+        "share_alive_at_end": float((~inp.has_drop).mean()),
+        "product_categories": dict(zip(map(str, code), map(str, cat["category"]), strict=True)),
+        "config": cfg_dict,
+    }
+
+
+def _ground_truth(inp: TruthInputs) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The ``ground_truth_customers`` table and the ``ground_truth.json`` dictionary."""
+    next_year = pd.date_range(inp.t_end, periods=364, freq="D")
+    w52 = float(seasonal_intensity(next_year, inp.cfg).sum() / 7.0)
+    return _customer_truth(inp, w52), _truth_summary(inp, w52)
