@@ -4,8 +4,10 @@
     spark-submit --master yarn --py-files helpers.zip scripts/datalayer_job.py \
         --engine spark --input hdfs:///raw --out hdfs:///layer
 
-Running ``src/helpers/data/datalayer.py`` directly would put ``src/helpers/`` first on the module path,
-where ``helpers/profile.py`` hides the standard library's ``profile`` that PySpark imports.
+spark-submit runs a file; this one imports the job from the package (shipped as ``helpers.zip``)
+instead of running ``src/helpers/data/datalayer.py`` as a script, which would put
+``src/helpers/data/`` first on the module path. (No module of the package is named like a
+standard-library one any more: ``tests/unit/test_package_layout.py``.)
 """
 
 import sys
