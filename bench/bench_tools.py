@@ -56,9 +56,9 @@ def pandas_rfm(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Plain groupby RFM, the way most tutorials write it."""
     c = lines[lines["customer_id"].notna() & (lines["order_ts"] < cutoff)]
     g = c.groupby("customer_id").agg(last=("order_ts", "max"), frequency=("order_id", "nunique"),
-                                     monetary_gbp=("revenue_gbp", "sum"))
+                                     monetary_amt=("revenue_amt", "sum"))
     g["recency_days"] = (cutoff.floor("D") - g["last"].dt.floor("D")).dt.days
-    return g[["recency_days", "frequency", "monetary_gbp"]]
+    return g[["recency_days", "frequency", "monetary_amt"]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t_lt, lt = best_of(lambda: summary_data_from_transaction_data(
-            cust, "customer_id", "order_ts", monetary_value_col="revenue_gbp",
+            cust, "customer_id", "order_ts", monetary_value_col="revenue_amt",
             observation_period_end=cutoff - pd.Timedelta(days=1), freq="D"), repeat=1)
     lt = lt.sort_index()
     # lifetimes measures T to the observation day inclusive; the workbook to the exclusive end
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     t_pd, r_pd = best_of(lambda: pandas_rfm(lines, cutoff))
     r_pd.index = r_pd.index.astype("int64")
     same_rfm = all(np.allclose(r_ours[c].to_numpy(float), r_pd.loc[r_ours.index, c].to_numpy(float))
-                   for c in ("recency_days", "frequency", "monetary_gbp"))
+                   for c in ("recency_days", "frequency", "monetary_amt"))
     res["rfm"] = {"workbook_s": t_rfm, "pandas_groupby_s": t_pd, "speedup": t_pd / t_rfm,
                   "identical": bool(same_rfm)}
 

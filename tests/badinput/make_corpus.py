@@ -158,7 +158,7 @@ class Case:
     expect: str  # error | quarantine | accepted
     build: Callable[[Path], Path]
     reasons: tuple[str, ...] = ()  # set-aside reasons the case must produce
-    revenue_in_gbp: float | None = None  # hand-worked raw revenue, when known
+    revenue_in_amt: float | None = None  # hand-worked raw revenue, when known
 
 
 @dataclass
@@ -173,7 +173,7 @@ class Outcome:
     reasons: dict[str, int] = field(default_factory=dict)
     reconciles: bool | None = None
     file_records: int | None = None
-    revenue_in_gbp: float | None = None
+    revenue_in_amt: float | None = None
     seconds: float = 0.0
 
 
@@ -638,7 +638,7 @@ def run_case(case: Case, folder: Path) -> Outcome:
         {str(k): int(v) for k, v in reasons.items()},
         check["rows_match"] and check["revenue_match"] and res.totals["reconciles"],
         count_records(data_file, m_path),
-        res.totals["revenue_in_gbp"],
+        res.totals["revenue_in_amt"],
         time.perf_counter() - t0,
     )
 

@@ -56,8 +56,8 @@ def _check(case: Case, outcome: Outcome) -> None:
     assert outcome.reconciles, f"{case.name}: ledger does not reconcile"
     for r in case.reasons:
         assert outcome.reasons.get(r, 0) >= 1, f"{case.name}: expected reason {r}: {outcome}"
-    if case.revenue_in_gbp is not None:
-        assert outcome.revenue_in_gbp == pytest.approx(case.revenue_in_gbp, abs=1e-9)
+    if case.revenue_in_amt is not None:
+        assert outcome.revenue_in_amt == pytest.approx(case.revenue_in_amt, abs=1e-9)
     if any(r.startswith(("bad_", "future_", "missing_q")) for r in case.reasons):
         assert re.search(r"row \d+, column '\w+'", outcome.message), outcome.message
 

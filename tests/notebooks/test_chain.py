@@ -116,11 +116,11 @@ def test_column_names_follow_a_non_default_clv_horizon(chain, tmp_path):
     assert not {"clv_12m", "expected_purchases_52w"} & set(cv.columns)
     m = json.loads((new["reports_dir"] / "metrics.json").read_text())
     m04 = m["04_value_classification"]
-    assert m04["horizon_weeks"] == 26 and "clv_6m_total_gbp" in m04
-    assert "clv_12m_total_gbp" not in m04
+    assert m04["horizon_weeks"] == 26 and "clv_6m_total_amt" in m04
+    assert "clv_12m_total_amt" not in m04
     # half the horizon, less value: the six-month total is below the twelve-month one
     m04_12 = json.loads((dirs["reports_dir"] / "metrics.json").read_text())["04_value_classification"]
-    assert m04["clv_6m_total_gbp"] < m04_12["clv_12m_total_gbp"]
+    assert m04["clv_6m_total_amt"] < m04_12["clv_12m_total_amt"]
     labels = [h["label"] for h in m["07_case_study"]["headline"]]
     assert "predicted 6-month CLV" in labels and "predicted 12-month CLV" not in labels
-    assert all("clv_6m_gbp" in a for a in m["07_case_study"]["actions"])
+    assert all("clv_6m_amt" in a for a in m["07_case_study"]["actions"])

@@ -20,7 +20,7 @@ def test_size_actions_by_hand():
     t = actions.size_actions(VALUES)
     # retention: declining segment AND tier high/medium -> only customer 2 (3 is low tier)
     assert t.loc["retention", "n_customers"] == 1
-    assert t.loc["retention", "clv_12m_gbp"] == 50.0
+    assert t.loc["retention", "clv_12m_amt"] == 50.0
     assert t.loc["retention", "share_clv"] == pytest.approx(50 / 200)
     assert t.loc["retention", "mean_p_alive"] == pytest.approx(0.5)
     # vip: tier high -> customers 1, 2: CLV 150 of 200
@@ -29,10 +29,10 @@ def test_size_actions_by_hand():
     assert t.loc["vip", "share_customers"] == pytest.approx(0.4)
     # win-back without lifecycle: segments hibernating/lost -> customer 4
     assert t.loc["win_back", "n_customers"] == 1
-    assert t.loc["win_back", "clv_12m_gbp"] == 15.0
+    assert t.loc["win_back", "clv_12m_amt"] == 15.0
     assert t.loc["win_back", "basis"] == "segments hibernating, lost"
     # nurture: tier potential -> customer 5
-    assert t.loc["nurture", "clv_12m_gbp"] == 5.0
+    assert t.loc["nurture", "clv_12m_amt"] == 5.0
 
 
 def test_win_back_uses_lifecycle_when_given():
@@ -41,7 +41,7 @@ def test_win_back_uses_lifecycle_when_given():
     t = actions.size_actions(VALUES, life)
     # dormant: customers 2 and 3 -> CLV 50 + 30 = 80
     assert t.loc["win_back", "n_customers"] == 2
-    assert t.loc["win_back", "clv_12m_gbp"] == 80.0
+    assert t.loc["win_back", "clv_12m_amt"] == 80.0
     assert t.loc["win_back", "basis"] == "lifecycle stage dormant"
 
 
@@ -83,5 +83,5 @@ def test_play_basis_words():
 
 def test_size_actions_names_its_value_column_after_the_horizon() -> None:
     t = actions.size_actions(VALUES.rename(columns={"clv_12m": "clv_8w"}))
-    assert "clv_8w_gbp" in t.columns and "clv_12m_gbp" not in t.columns
-    assert t["clv_8w_gbp"].tolist() == actions.size_actions(VALUES)["clv_12m_gbp"].tolist()
+    assert "clv_8w_amt" in t.columns and "clv_12m_amt" not in t.columns
+    assert t["clv_8w_amt"].tolist() == actions.size_actions(VALUES)["clv_12m_amt"].tolist()

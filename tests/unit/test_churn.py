@@ -8,7 +8,7 @@ from helpers.models import churn
 
 
 def _lines(rows):
-    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_gbp",
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_amt",
                                      "country"])
     df["customer_id"] = df["customer_id"].astype("Int64")
     df["order_ts"] = pd.to_datetime(df["order_ts"])
@@ -56,7 +56,7 @@ def test_build_features_hand_worked():
     c1 = f.loc[1]
     # orders 01-01 (£10, 2 lines, UK) and 01-11 (£30, France); cutoff 01-21
     assert c1["recency_days"] == 10 and c1["tenure_days"] == 20
-    assert c1["n_orders"] == 2 and c1["revenue_gbp"] == 40 and c1["aov_gbp"] == 20
+    assert c1["n_orders"] == 2 and c1["revenue_amt"] == 40 and c1["aov_amt"] == 20
     assert c1["gap_mean_days"] == 10 and c1["recency_gap_ratio"] == 1.0
     assert c1["lines_per_order"] == 1.5 and c1["uk_share"] == 0.5
     # window 90 days: both orders recent, none previous -> trend log(41) - log(1)

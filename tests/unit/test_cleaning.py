@@ -36,7 +36,7 @@ def test_ledger_rows_and_revenue_hand_worked(case):
     assert led.loc["cancelled_original", "rev_milli"] == 25_500
     # extreme: 80,995 x 2.08 = 168,469.60
     assert led.loc["extreme_quantity", "rev_milli"] == 168_469_600
-    assert led.loc["bad_debt_adjustment", "revenue_gbp"] == pytest.approx(500.0)
+    assert led.loc["bad_debt_adjustment", "revenue_amt"] == pytest.approx(500.0)
 
 
 def test_totals_reconcile_exactly(case):
@@ -45,8 +45,8 @@ def test_totals_reconcile_exactly(case):
     t = res.totals
     assert t["rows_in"] == 13 == t["rows_kept"] + t["rows_set_aside"]
     # 28.05 + 13.56 + 30.60 + 13.56 + 15.30 + 500 - 25.50 + 25.50 + 18 + 0 + 0 + 168,469.60
-    assert t["revenue_in_gbp"] == pytest.approx(169_088.67, abs=1e-9)
-    assert t["revenue_kept_gbp"] == pytest.approx(28.05 + 13.56, abs=1e-9)
+    assert t["revenue_in_amt"] == pytest.approx(169_088.67, abs=1e-9)
+    assert t["revenue_kept_amt"] == pytest.approx(28.05 + 13.56, abs=1e-9)
     check = cleaning.reconcile_with_raw(res.ledger, raw)
     assert check["rows_match"] and check["revenue_match"]
 

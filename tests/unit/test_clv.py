@@ -47,7 +47,7 @@ def _lines() -> pd.DataFrame:
             "order_id": ["A", "B", "C", "D", "D", "E", "F", "G"],
             "customer_id": pd.array([1, 1, 1, 1, 1, 2, None, 3], dtype="Int64"),
             "order_ts": ts,
-            "revenue_gbp": [10.0, 5.0, 20.0, 10.0, 20.0, 7.0, 100.0, 50.0],
+            "revenue_amt": [10.0, 5.0, 20.0, 10.0, 20.0, 7.0, 100.0, 50.0],
         }
     )
 
@@ -70,8 +70,8 @@ def test_summarise_transactions_days() -> None:
 
 
 def test_summarise_transactions_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="revenue_gbp"):
-        clv.summarise_transactions(_lines().drop(columns="revenue_gbp"), "2024-02-05")
+    with pytest.raises(ValueError, match="revenue_amt"):
+        clv.summarise_transactions(_lines().drop(columns="revenue_amt"), "2024-02-05")
     with pytest.raises(ValueError, match="time_unit"):
         clv.summarise_transactions(_lines(), "2024-02-05", time_unit="M")
     with pytest.raises(ValueError, match="calibration_end"):
@@ -167,7 +167,7 @@ def _random_lines(n_customers: int, n_lines: int, seed: int) -> pd.DataFrame:
         {
             "customer_id": pd.array(rng.integers(0, n_customers, n_lines), dtype="Int64"),
             "order_ts": start + pd.to_timedelta(minutes, unit="min"),
-            "revenue_gbp": rng.gamma(2.0, 10.0, n_lines).round(2),
+            "revenue_amt": rng.gamma(2.0, 10.0, n_lines).round(2),
         }
     )
 
@@ -181,7 +181,7 @@ def test_summary_matches_lifetimes() -> None:
         lines.assign(customer_id=lines.customer_id.astype(int)),
         "customer_id",
         "order_ts",
-        monetary_value_col="revenue_gbp",
+        monetary_value_col="revenue_amt",
         observation_period_end="2023-12-31",
         freq="D",
         freq_multiplier=7,
@@ -218,7 +218,7 @@ def test_summary_is_faster_than_lifetimes() -> None:
         lines.assign(customer_id=lines.customer_id.astype(int)),
         "customer_id",
         "order_ts",
-        monetary_value_col="revenue_gbp",
+        monetary_value_col="revenue_amt",
         observation_period_end="2023-12-31",
         freq="D",
         freq_multiplier=7,
@@ -271,7 +271,7 @@ def test_fit_at_with_spend_fits_gamma_gamma_on_repeat_buyers_only() -> None:
         "order_id": np.arange(n).astype(str),
         "customer_id": pd.array(cust, dtype="Int64"),
         "order_ts": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, unit="D"),
-        "revenue_gbp": rng.gamma(2.0, 10.0, n),
+        "revenue_amt": rng.gamma(2.0, 10.0, n),
     })
     fit = clv.fit_at(lines, "2023-09-01", "W", spend=True)
     rep = fit.summary["frequency"] > 0

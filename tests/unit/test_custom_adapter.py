@@ -78,7 +78,7 @@ def test_cancellation_modes_and_fx():
     assert neg["unit_price"].tolist() == [1.0, 1.0]  # 2.00 EUR x 0.5 GBP/EUR
     res = cleaning.clean(custom.check_raw_columns(neg, "t"))
     # the cancellation reverses the purchase: 3 x 1.00 - 3 x 1.00 = 0 kept, both set aside
-    assert res.totals["rows_kept"] == 0 and res.totals["revenue_in_gbp"] == 0.0
+    assert res.totals["rows_kept"] == 0 and res.totals["revenue_in_amt"] == 0.0
 
 
 def test_status_column_cancellation():

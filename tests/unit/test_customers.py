@@ -23,7 +23,7 @@ LINES = pd.DataFrame(
                                     "2023-01-20 10:00", "2023-10-05 10:00", "2023-02-14 09:00",
                                     "2023-02-20 16:00"]),
         "quantity": [12, 24, 12, 1, 3, 2, 1],
-        "revenue_gbp": [10.0, 20.0, 30.0, 5.0, 15.0, 20.0, 4.0],
+        "revenue_amt": [10.0, 20.0, 30.0, 5.0, 15.0, 20.0, 4.0],
         "country": ["UK", "UK", "UK", "France", "France", "UK", "Spain"],
     }
 )
@@ -63,7 +63,7 @@ def test_lorenz_and_top_share():
 def test_customer_table_by_hand():
     c = customers.customer_table(LINES, min_median_qty=12)
     assert list(c.index) == [1, 2, 3]  # guest dropped
-    assert c.loc[1, "n_orders"] == 2 and c.loc[1, "revenue_gbp"] == 60.0
+    assert c.loc[1, "n_orders"] == 2 and c.loc[1, "revenue_amt"] == 60.0
     assert c.loc[1, "buyer_type"] == "wholesale-like"  # median(12, 24, 12) = 12
     assert c.loc[2, "buyer_type"] == "retail-like"  # median(1, 3) = 2
     assert c.loc[2, "country"] == "France" and c.loc[2, "units"] == 4
@@ -82,7 +82,7 @@ def test_country_and_buyer_type_summaries():
     assert cs.loc["UK", "customers"] == 2 and cs.loc["(other)", "customers"] == 1
     bt = customers.buyer_type_summary(c)
     assert bt.loc["wholesale-like", "share_revenue"] == pytest.approx(0.6)
-    assert bt.loc["retail-like", "revenue_per_order_gbp"] == pytest.approx(40 / 3)
+    assert bt.loc["retail-like", "revenue_per_order_amt"] == pytest.approx(40 / 3)
     with pytest.raises(ValueError, match="top"):
         customers.country_summary(c, top=0)
     with pytest.raises(ValueError, match="buyer_type"):
@@ -98,7 +98,7 @@ def test_time_patterns_and_q4():
     # 2023 is not a complete year in LINES (last line Oct 5) -> no Q4 share
     assert customers.q4_share_by_year(LINES).empty
     full = pd.DataFrame({"order_ts": pd.to_datetime(["2022-01-02", "2022-06-01", "2022-12-30"]),
-                         "revenue_gbp": [10.0, 30.0, 60.0]})
+                         "revenue_amt": [10.0, 30.0, 60.0]})
     assert customers.q4_share_by_year(full).to_dict() == {2022: pytest.approx(0.6)}
     with pytest.raises(ValueError, match="no lines"):
         customers.time_patterns(LINES.iloc[:0])
@@ -113,7 +113,7 @@ def test_new_vs_returning_three_customers():
     assert (t.loc[feb, "new"], t.loc[feb, "returning"], t.loc[feb, "guest"]) == (20.0, 30.0, 4.0)
     # Oct: c2 returning 15
     assert t.loc[oct_, "returning"] == 15.0
-    assert t.to_numpy().sum() == pytest.approx(LINES["revenue_gbp"].sum())
+    assert t.to_numpy().sum() == pytest.approx(LINES["revenue_amt"].sum())
     with pytest.raises(ValueError, match="customer_id"):
         customers.new_vs_returning(LINES.drop(columns="customer_id"))
 
@@ -129,8 +129,8 @@ def test_product_mix_and_attribute_profile():
     c = customers.customer_table(LINES)
     c["channel"] = pd.Series({1: "web", 2: "web", 3: None})
     ap = customers.attribute_profile(c, "channel")
-    assert ap.loc["web", "customers"] == 2 and ap.loc["(unknown)", "revenue_gbp"] == 20.0
-    assert ap.loc["web", "revenue_per_customer_gbp"] == pytest.approx(40.0)
+    assert ap.loc["web", "customers"] == 2 and ap.loc["(unknown)", "revenue_amt"] == 20.0
+    assert ap.loc["web", "revenue_per_customer_amt"] == pytest.approx(40.0)
     with pytest.raises(ValueError, match="age_band"):
         customers.attribute_profile(c, "age_band")
 

@@ -20,7 +20,7 @@ def _lines(n: int = 3000, seed: int = 3) -> pd.DataFrame:
         "customer_id": pd.array(cust, dtype="Int64"),
         "order_id": (ts.strftime("%Y%m%d%H") + "-" + pd.Series(cust).fillna(0).astype(int).astype(str)).to_numpy(),
         "order_ts": ts,
-        "revenue_gbp": np.round(rng.gamma(2.0, 20.0, n), 2),
+        "revenue_amt": np.round(rng.gamma(2.0, 20.0, n), 2),
     })
 
 
@@ -28,7 +28,7 @@ def reference_summary(lines: pd.DataFrame, end: pd.Timestamp, unit_days: float) 
     """BG/NBD summary the slow, obvious way: one group per customer, one row per purchase day."""
     c = lines[lines["customer_id"].notna() & (lines["order_ts"] < end)].copy()
     c["day"] = c["order_ts"].dt.floor("D")
-    daily = c.groupby([c["customer_id"].astype("int64"), "day"])["revenue_gbp"].sum().reset_index()
+    daily = c.groupby([c["customer_id"].astype("int64"), "day"])["revenue_amt"].sum().reset_index()
     rows = {}
     for cid, g in daily.groupby("customer_id"):
         g = g.sort_values("day")
@@ -37,7 +37,7 @@ def reference_summary(lines: pd.DataFrame, end: pd.Timestamp, unit_days: float) 
             "frequency": float(freq),
             "recency": (g["day"].iloc[-1] - g["day"].iloc[0]).days / unit_days,
             "T": (end.floor("D") - g["day"].iloc[0]).days / unit_days,
-            "monetary_value": float(g["revenue_gbp"].iloc[1:].mean()) if freq > 0 else 0.0,
+            "monetary_value": float(g["revenue_amt"].iloc[1:].mean()) if freq > 0 else 0.0,
         }
     return pd.DataFrame.from_dict(rows, orient="index").sort_index()
 
@@ -62,9 +62,9 @@ def test_rfm_matches_reference():
     ref = {}
     for cid, g in c.groupby(c["customer_id"].astype("int64")):
         ref[cid] = {"recency_days": (cut - g["order_ts"].max().floor("D")).days,
-                    "frequency": g["order_id"].nunique(), "monetary_gbp": g["revenue_gbp"].sum()}
+                    "frequency": g["order_id"].nunique(), "monetary_amt": g["revenue_amt"].sum()}
     ref = pd.DataFrame.from_dict(ref, orient="index").sort_index()
     assert list(fast.index) == list(ref.index)
     np.testing.assert_array_equal(fast["recency_days"], ref["recency_days"])
     np.testing.assert_array_equal(fast["frequency"], ref["frequency"])
-    np.testing.assert_allclose(fast["monetary_gbp"], ref["monetary_gbp"], rtol=1e-12)
+    np.testing.assert_allclose(fast["monetary_amt"], ref["monetary_amt"], rtol=1e-12)

@@ -12,7 +12,7 @@ from helpers.models import forecast as F
 
 def _weekly(values, start="2020-01-05"):
     idx = pd.date_range(start, periods=len(values), freq="W-SUN", name="week")
-    return pd.Series(np.asarray(values, float), index=idx, name="revenue_gbp")
+    return pd.Series(np.asarray(values, float), index=idx, name="revenue_amt")
 
 
 def _seasonal_trend(n=112, seed=0):
@@ -29,7 +29,7 @@ def test_weekly_revenue_drops_partial_weeks():
     lines = pd.DataFrame({
         "order_ts": pd.to_datetime(["2024-01-01", "2024-01-03 10:00:00", "2024-01-08",
                                     "2024-01-14 23:00:00", "2024-01-16"], format="ISO8601"),
-        "revenue_gbp": [10.0, 5.0, 7.0, 3.0, 4.0],
+        "revenue_amt": [10.0, 5.0, 7.0, 3.0, 4.0],
     })
     s = F.weekly_revenue(lines)
     assert s.tolist() == [15.0, 10.0]
@@ -39,7 +39,7 @@ def test_weekly_revenue_drops_partial_weeks():
 
 
 def test_weekly_revenue_missing_column():
-    with pytest.raises(ValueError, match="revenue_gbp"):
+    with pytest.raises(ValueError, match="revenue_amt"):
         F.weekly_revenue(pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-01"])}))
 
 
@@ -161,7 +161,7 @@ def _customer_lines(n_cust=300, weeks=70, seed=0):
                              float(rng.uniform(20, 60))))
                 if rng.random() < p_drop:
                     break
-    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_gbp"])
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_amt"])
     df["customer_id"] = df["customer_id"].astype("Int64")
     df["country"] = "United Kingdom"
     df["product_id"] = "p1"
@@ -174,7 +174,7 @@ def test_bottom_up_forecast_adds_up():
     origin = pd.Timestamp("2021-01-04") + pd.Timedelta(weeks=60)
     fc = F.bottom_up_forecast(lines, origin, 4, seasonal=False)
     assert len(fc) == 4 and np.isfinite(fc["mean"]).all()
-    assert fc["mean"].to_numpy() == pytest.approx(fc["existing_gbp"] + fc["other_gbp"])
+    assert fc["mean"].to_numpy() == pytest.approx(fc["existing_amt"] + fc["other_amt"])
     # the forecast level should be near the recent weekly revenue (no trend, no new customers)
     actual = F.weekly_revenue(lines[lines["order_ts"] < origin])
     assert 0.6 < fc["mean"].mean() / actual.iloc[-8:].mean() < 1.4
@@ -203,10 +203,10 @@ def test_forward_forecast_averages_members_and_totals():
     assert list(out.index) == list(pd.date_range("2024-08-04", periods=3, freq="W-SUN"))
     assert np.allclose(out["mean"], 64.5)
     tot = F.total_with_bounds(out)
-    assert tot["total_gbp"] == pytest.approx(193.5)
+    assert tot["total_amt"] == pytest.approx(193.5)
     single = F.forward_forecast(y, fcs, ["const"], 2)
-    assert F.total_with_bounds(single, 95) == {"total_gbp": 200.0, "lo95_gbp": 160.0,
-                                                      "hi95_gbp": 240.0}
+    assert F.total_with_bounds(single, 95) == {"total_amt": 200.0, "lo95_amt": 160.0,
+                                                      "hi95_amt": 240.0}
     with pytest.raises(ValueError, match="unknown"):
         F.forward_forecast(y, fcs, ["nope"], 2)
     with pytest.raises(ValueError, match="no column"):

@@ -9,7 +9,7 @@ OPPS = pd.DataFrame({
     "rep_id": ["R1", "R1", "R1", "R2", "R2", "R2"],
     "furthest_stage": ["won", "proposal", "lead", "qualified", "won", "negotiation"],
     "outcome": ["won", "lost", "lost", "lost", "won", "open"],
-    "amount_gbp": [100.0, 50.0, 20.0, 10.0, 300.0, 999.0],
+    "amount": [100.0, 50.0, 20.0, 10.0, 300.0, 999.0],
 })
 
 
@@ -29,7 +29,7 @@ def test_funnel_by_rep():
     r = funnel.funnel_by_rep(OPPS)
     # R1: 3 closed, 1 won (100); R2: 2 closed, 1 won (300)
     assert r.loc["R1", "win_rate"] == pytest.approx(1 / 3)
-    assert r.loc["R2", "won_gbp"] == 300.0 and r.index[0] == "R2"
+    assert r.loc["R2", "won_amt"] == 300.0 and r.index[0] == "R2"
     with pytest.raises(ValueError, match="rep_id"):
         funnel.funnel_by_rep(OPPS.drop(columns="rep_id"))
 

@@ -141,16 +141,16 @@ def test_build_canonical_tables_hand_worked():
         ]
     )
     orders = t["orders"].set_index("order_id")
-    assert orders.loc["10", "revenue_gbp"] == pytest.approx(7.0)
+    assert orders.loc["10", "revenue_amt"] == pytest.approx(7.0)
     assert orders.loc["10", "n_lines"] == 2 and orders.loc["10", "n_units"] == 3
     assert pd.isna(orders.loc["13", "customer_id"])
     c = t["customers"].set_index("customer_id")
-    assert c.loc[1, "n_orders"] == 2 and c.loc[1, "revenue_gbp"] == pytest.approx(12.0)
-    assert c.loc[2, "revenue_gbp"] == pytest.approx(1.5)
+    assert c.loc[1, "n_orders"] == 2 and c.loc[1, "revenue_amt"] == pytest.approx(12.0)
+    assert c.loc[2, "revenue_amt"] == pytest.approx(1.5)
     assert len(c) == 2
     p = t["products"].set_index("product_id")
-    assert p.loc["A1", "median_unit_price_gbp"] == pytest.approx(1.5)  # median of 1.5, 1.25, 1.5
-    assert t["order_lines"]["revenue_gbp"].sum() == pytest.approx(21.5)
+    assert p.loc["A1", "median_unit_price_amt"] == pytest.approx(1.5)  # median of 1.5, 1.25, 1.5
+    assert t["order_lines"]["revenue_amt"].sum() == pytest.approx(21.5)
     for name in ("order_lines", "orders", "customers", "products"):
         schema.validate(t[name], name)
 
@@ -189,7 +189,7 @@ def test_validate_null_and_allowed_values():
             "closed_ts": pd.Series([pd.NaT], dtype="datetime64[ns]"),
             "furthest_stage": pd.array(["lead"], dtype="string"),
             "outcome": pd.array(["open"], dtype="string"),
-            "amount_gbp": pd.Series([10.0]),
+            "amount": pd.Series([10.0]),
         }
     )
     schema.validate(opp, "opportunities")  # closed_ts is nullable
@@ -208,6 +208,6 @@ def test_coerce_reports_unconvertible_column():
 def test_describe_lists_every_table():
     d = schema.describe()
     assert set(d["table"]) == set(schema.TABLES)
-    assert {"customer_id", "order_ts", "revenue_gbp"} <= set(
+    assert {"customer_id", "order_ts", "revenue_amt"} <= set(
         d.loc[d.table == "order_lines", "column"]
     )

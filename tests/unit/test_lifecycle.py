@@ -12,7 +12,7 @@ def _lines(rows):
     return pd.DataFrame({
         "customer_id": pd.array([r[0] for r in rows], dtype="Int64"),
         "order_ts": pd.to_datetime([r[1] for r in rows]),
-        "revenue_gbp": [float(r[2]) for r in rows],
+        "revenue_amt": [float(r[2]) for r in rows],
     })
 
 
@@ -34,7 +34,7 @@ def test_gaps_and_cadence():
     assert sorted(gaps.tolist()) == [10, 10, 100]
     t = L.cadence_table(LINES, CUTOFF)
     assert t.loc[1, "median_gap_days"] == 10 and t.loc[1, "days_since_last"] == 39
-    assert t.loc[1, "revenue_gbp"] == 35.0
+    assert t.loc[1, "revenue_amt"] == 35.0
     assert np.isnan(t.loc[2, "median_gap_days"])
 
 

@@ -43,8 +43,8 @@ def test_normalise_id():
          "<tr><td>12346</td><td>12346</td></tr></table>", {"raw_id": 1}),  # only the id column
         ("write to jane.doe@gmail.com", {"email": 1}),
         ("<tr><th>customer_id</th><th>recency_days</th></tr>", {"customer_id_column": 1}),
-        ("| customer_id | revenue_gbp |\n|---|---|\n| 1 | 2.0 |", {"customer_id_column": 1}),
-        ("customer_id,revenue_gbp\n1,2.0\n", {"customer_id_column": 1}),
+        ("| customer_id | revenue_amt |\n|---|---|\n| 1 | 2.0 |", {"customer_id_column": 1}),
+        ("customer_id,revenue_amt\n1,2.0\n", {"customer_id_column": 1}),
     ],
 )
 def test_scan_text_finds_planted(text, want):

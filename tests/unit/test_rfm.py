@@ -22,7 +22,7 @@ def _lines() -> pd.DataFrame:
             rows.append((f"o{i}_{k}", i, ts, 10.0 * i / f))
     rows.append(("guest", None, CUTOFF - pd.Timedelta(days=1), 500.0))
     rows.append(("late", 1, CUTOFF + pd.Timedelta(hours=1), 999.0))
-    df = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_ts", "revenue_gbp"])
+    df = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_ts", "revenue_amt"])
     df["customer_id"] = df["customer_id"].astype("Int64")
     return df
 
@@ -37,7 +37,7 @@ def test_rfm_table_hand_worked(table: pd.DataFrame) -> None:
     # recency = 3*i days; frequency = 11 - i orders; monetary = 10*i GBP
     assert table["recency_days"].tolist() == [3 * i for i in range(1, 11)]
     assert table["frequency"].tolist() == [11 - i for i in range(1, 11)]
-    assert table["monetary_gbp"].round(9).tolist() == [10.0 * i for i in range(1, 11)]
+    assert table["monetary_amt"].round(9).tolist() == [10.0 * i for i in range(1, 11)]
     # customer 1: first order 3 + 7*9 = 66 days before the cutoff
     assert table.loc[1, "tenure_days"] == 66
 
@@ -66,7 +66,7 @@ def test_scores_and_segments(table: pd.DataFrame) -> None:
     summ = rfm.segment_summary(table, seg)
     assert len(summ) == 11 and summ["n_customers"].sum() == 10
     # champions: customers 1, 2 -> revenue 10 + 20 = 30 of 550 total
-    assert summ.loc["champions", "revenue_gbp"] == pytest.approx(30.0)
+    assert summ.loc["champions", "revenue_amt"] == pytest.approx(30.0)
     assert summ.loc["champions", "share_revenue"] == pytest.approx(30 / 550)
     assert summ.loc["new", "n_customers"] == 0
 
@@ -89,7 +89,7 @@ def test_quantile_score_ties_rank_first() -> None:
 def test_tie_report_counts_split_ties() -> None:
     raw = pd.DataFrame(
         {"recency_days": range(10), "frequency": [1, 1, 1, 2, 2, 3, 3, 3, 3, 3],
-         "monetary_gbp": range(10)}
+         "monetary_amt": range(10)}
     )  # fmt: skip
     rep = rfm.tie_report(raw, rfm.rfm_scores(raw))
     # frequency 1 -> scores {1, 2}; 2 -> {2, 3}; 3 -> {3, 4, 5}: all 10 customers split
@@ -132,7 +132,7 @@ def test_seeded_tie_break_is_reproducible_and_only_moves_ties() -> None:
 
 def test_group_profile_by_hand() -> None:
     r = pd.DataFrame({"recency_days": [1, 3, 10], "frequency": [4, 2, 1],
-                      "monetary_gbp": [60.0, 30.0, 10.0]})  # fmt: skip
+                      "monetary_amt": [60.0, 30.0, 10.0]})  # fmt: skip
     g = rfm.group_profile(r, pd.Series(["a", "a", "b"]))
     assert g["n_customers"].tolist() == [2, 1]
     assert g.loc["a", "share_revenue"] == pytest.approx(0.9)
@@ -140,9 +140,9 @@ def test_group_profile_by_hand() -> None:
     # with an order: unlisted groups dropped, listed empty ones get 0 customers and 0 GBP
     o = rfm.group_profile(r, pd.Series(["a", "a", "b"]), order=("c", "a"))
     assert o.index.tolist() == ["c", "a"] and o["n_customers"].tolist() == [0, 2]
-    assert o.loc["c", "revenue_gbp"] == 0.0 and o.loc["a", "share_revenue"] == 1.0
-    with pytest.raises(ValueError, match="monetary_gbp"):
-        rfm.group_profile(r.drop(columns="monetary_gbp"), pd.Series(["a", "a", "b"]))
+    assert o.loc["c", "revenue_amt"] == 0.0 and o.loc["a", "share_revenue"] == 1.0
+    with pytest.raises(ValueError, match="monetary_amt"):
+        rfm.group_profile(r.drop(columns="monetary_amt"), pd.Series(["a", "a", "b"]))
 
 
 def test_segments_at_is_table_scores_segments_at_the_cutoff() -> None:

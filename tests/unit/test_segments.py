@@ -20,7 +20,7 @@ def _blobs(seed: int = 0) -> pd.DataFrame:
         for _ in range(30):
             rows.append((r * rng.uniform(0.9, 1.1), round(f * rng.uniform(0.9, 1.1)),
                          m * rng.uniform(0.9, 1.1)))  # fmt: skip
-    df = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary_gbp"])
+    df = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary_amt"])
     df.index = pd.Index(range(100, 190), name="customer_id")
     return df
 
@@ -30,9 +30,9 @@ def test_cluster_features_standardised() -> None:
     np.testing.assert_allclose(f.mean().to_numpy(), 0, atol=1e-12)
     np.testing.assert_allclose(f.std(ddof=0).to_numpy(), 1, atol=1e-12)
     # log1p: frequency 0 and 1 differ by log(2) before scaling
-    raw = pd.DataFrame({"recency_days": [0, 1], "frequency": [0, 1], "monetary_gbp": [0, 0]})
+    raw = pd.DataFrame({"recency_days": [0, 1], "frequency": [0, 1], "monetary_amt": [0, 0]})
     g = segments.cluster_features(raw)
-    assert g["monetary_gbp"].tolist() == [0.0, 0.0]  # constant column: sd replaced by 1
+    assert g["monetary_amt"].tolist() == [0.0, 0.0]  # constant column: sd replaced by 1
     with pytest.raises(ValueError, match="negative"):
         segments.cluster_features(raw.assign(frequency=[-1, 1]))
 
@@ -88,7 +88,7 @@ def test_playbook_table() -> None:
     p = segments.playbook_table(v)
     assert len(p) == 2
     row = p[p.tier == "high"].iloc[0]
-    assert row.n_customers == 2 and row.clv_12m_gbp == 150.0
+    assert row.n_customers == 2 and row.clv_12m_amt == 150.0
     assert row.action.startswith("VIP treatment") and "referrals" in row.action
     with pytest.raises(ValueError, match="clv_12m"):
         segments.playbook_table(v.drop(columns="clv_12m"))
@@ -141,7 +141,7 @@ def test_value_table_columns_follow_the_horizon(tmp_path) -> None:
     assert {"expected_purchases_26w", "clv_6m"} <= set(t.columns) and "clv_12m" not in t
     _, csv = segments.export_customer_value(t, tmp_path / "proc", tmp_path / "rep")
     assert list(pd.read_csv(csv).columns)[-2:] == ["expected_purchases_26w", "clv_6m"]
-    assert "clv_6m_gbp" in segments.playbook_table(t).columns
+    assert "clv_6m_amt" in segments.playbook_table(t).columns
 
 
 def test_customer_value_table_rejects_misaligned() -> None:

@@ -8,7 +8,7 @@ from helpers.models import spend
 
 
 def _lines(rows):
-    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_gbp"])
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_amt"])
     df["customer_id"] = df["customer_id"].astype("Int64")
     df["order_ts"] = pd.to_datetime(df["order_ts"])
     df["order_id"] = df["order_id"].astype("string")
@@ -53,7 +53,7 @@ def test_build_dataset_hand_worked_and_window_check():
 def test_regression_scores_hand_worked():
     # errors 1, 1, 2 -> MAE 4/3, RMSE sqrt(6/3); same order -> Spearman 1
     s = spend.regression_scores([1.0, 2.0, 3.0], [2.0, 3.0, 5.0])
-    assert s["mae_gbp"] == pytest.approx(4 / 3) and s["rmse_gbp"] == pytest.approx(np.sqrt(2))
+    assert s["mae_amt"] == pytest.approx(4 / 3) and s["rmse_amt"] == pytest.approx(np.sqrt(2))
     assert s["spearman"] == pytest.approx(1.0)
     # a constant prediction has no ranking
     assert np.isnan(spend.regression_scores([1.0, 2.0], [1.0, 1.0])["spearman"])

@@ -132,7 +132,7 @@ def test_rfm_sql_matches_rfm_table(lines):
     assert got.index.tolist() == want.index.tolist()
     for c in ("recency_days", "frequency", "tenure_days"):
         assert got[c].astype("int64").tolist() == want[c].tolist(), c
-    np.testing.assert_allclose(got["monetary_gbp"], want["monetary_gbp"], rtol=1e-12)
+    np.testing.assert_allclose(got["monetary_amt"], want["monetary_amt"], rtol=1e-12)
     assert (got["last_order_ts"].to_numpy() == want["last_order_ts"].to_numpy()).all()
 
 
@@ -148,7 +148,7 @@ def test_bgnbd_summary_sql_matches_summarise_transactions(lines, unit):
     assert (got["frequency"] > 0).any() and (got["frequency_holdout"] > 0).any()
     for c in ("frequency", "recency", "T", "n_orders", "frequency_holdout"):
         np.testing.assert_array_equal(got[c].to_numpy(float), want[c].to_numpy(float), err_msg=c)
-    for c in ("monetary_value", "revenue_gbp", "monetary_value_holdout"):
+    for c in ("monetary_value", "revenue_amt", "monetary_value_holdout"):
         np.testing.assert_allclose(got[c], want[c], rtol=1e-9, atol=1e-9, err_msg=c)
 
 
@@ -158,7 +158,7 @@ def test_cohort_sql_matches_cohort_tables(lines):
     got = _duck(lines).to_pandas(sqlrules.cohort_sql(sqlrules.DUCKDB, cut))
     got["cohort"] = pd.to_datetime(got["cohort"])
     counts = got.pivot(index="cohort", columns="k", values="customers")
-    rev = got.pivot(index="cohort", columns="k", values="revenue_gbp")
+    rev = got.pivot(index="cohort", columns="k", values="revenue_amt")
     w_counts = want["counts"].where(want["counts"] > 0)  # the helper writes 0 for no activity
     for k in counts.columns:
         a = counts[k].dropna().astype("int64")

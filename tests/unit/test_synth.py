@@ -137,7 +137,7 @@ def test_dropout_is_the_last_purchase(crm):
     assert dead["dropout_ts"].notna().all() and gt.loc[gt["alive_at_end"], "dropout_ts"].isna().all()
     assert (last.reindex(dead.index) == dead["dropout_ts"]).all()
     assert (first.reindex(gt.index) == gt["acquisition_ts"]).all()
-    assert ((gt["true_expected_value_52w_gbp"] > 0) == gt["alive_at_end"]).all()
+    assert ((gt["true_expected_value_52w_amt"] > 0) == gt["alive_at_end"]).all()
 
 
 def test_planted_association_pairs_have_high_lift():
@@ -232,7 +232,7 @@ def test_rep_pass_rates():
 def test_make_catalogue_unique_and_priced():
     cat = synth.make_catalogue(300, np.random.default_rng(0))
     assert cat["stock_code"].is_unique and cat["description"].is_unique
-    assert (cat["price_gbp"] >= 0.10).all()
+    assert (cat["price_amt"] >= 0.10).all()
     assert cat["popularity"].sum() == pytest.approx(1.0)
 
 
@@ -294,7 +294,7 @@ def test_bgnbd_and_gamma_gamma_recover_the_truth():
         "customer_id": tx["source_customer_id"].astype("int64"),
         "order_id": tx["invoice"],
         "order_ts": tx["invoice_ts"],
-        "revenue_gbp": tx["quantity"] * tx["unit_price"],
+        "revenue_amt": tx["quantity"] * tx["unit_price"],
     })
     s = clv.summarise_transactions(lines, crm.truth["window"]["end_exclusive"], "W")
     bg = clv.fit_bgnbd(s["frequency"], s["recency"], s["T"])

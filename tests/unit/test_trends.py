@@ -45,7 +45,7 @@ def _lines():
     for k, month in enumerate(pd.period_range("2023-01", "2023-07", freq="M")):
         day = month.start_time + pd.Timedelta(days=14 if k == 0 else 9)
         rows += [(day, 100.0 + 10 * k, "A"), (day, 100.0 - 10 * k, "B"), (day, 0.5, "C")]
-    return pd.DataFrame(rows, columns=["order_ts", "revenue_gbp", "country"])
+    return pd.DataFrame(rows, columns=["order_ts", "revenue_amt", "country"])
 
 
 def test_monthly_revenue_complete_months():
@@ -63,14 +63,14 @@ def test_trend_table_directions_and_projection():
     assert t.loc["A", "direction"] == "growing" and t.loc["B", "direction"] == "declining"
     assert "C" not in t.index and "(other)" in t.index
     # A: Sen slope 10, level 110 -> months 5 and 6 = 160 + 170 = 330
-    assert t.loc["A", "sen_slope_gbp_month"] == 10 and t.loc["A", "projection_gbp"] == 330
+    assert t.loc["A", "sen_slope_amt_month"] == 10 and t.loc["A", "projection_amt"] == 330
     with pytest.raises(ValueError, match=">= 4 months"):
         trends.trend_table(m.iloc[:3])
 
 
 def test_attach_group():
     lines = pd.DataFrame({"customer_id": pd.array([1, 2, None], dtype="Int64"),
-                          "revenue_gbp": [1.0, 2.0, 3.0]})
+                          "revenue_amt": [1.0, 2.0, 3.0]})
     out = trends.attach_group(lines, pd.Series({1: "loyal"}), "segment")
     assert out["segment"].tolist() == ["loyal"]
     with pytest.raises(ValueError, match="customer_id"):

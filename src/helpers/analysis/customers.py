@@ -31,7 +31,7 @@ from helpers.data.schema import require_columns
 log = logging.getLogger(__name__)
 
 LINE_COLS: tuple[str, ...] = ("order_id", "customer_id", "product_id", "order_ts", "quantity",
-                              "revenue_gbp", "country")
+                              "revenue_amt", "country")
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -86,7 +86,7 @@ def top_share(values: pd.Series | np.ndarray | list[float], share: float = 0.2) 
 def customer_table(lines: pd.DataFrame, min_median_qty: int = 12) -> pd.DataFrame:
     """One row per customer (guest lines dropped) with size, country and buyer type.
 
-    Columns: ``n_orders``, ``n_lines``, ``units``, ``revenue_gbp``, ``median_qty_per_line``,
+    Columns: ``n_orders``, ``n_lines``, ``units``, ``revenue_amt``, ``median_qty_per_line``,
     ``first_order_ts``, ``country`` (of the first order), ``buyer_type``
     (``wholesale-like`` / ``retail-like``, see the module docstring).
     """
@@ -103,7 +103,7 @@ def customer_table(lines: pd.DataFrame, min_median_qty: int = 12) -> pd.DataFram
             "n_orders": g["order_id"].nunique(),
             "n_lines": g.size(),
             "units": g["quantity"].sum(),
-            "revenue_gbp": g["revenue_gbp"].sum(),
+            "revenue_amt": g["revenue_amt"].sum(),
             "median_qty_per_line": g["quantity"].median(),
             "first_order_ts": g["order_ts"].min(),
             "country": g["country"].first().astype(str),
@@ -118,18 +118,18 @@ def customer_table(lines: pd.DataFrame, min_median_qty: int = 12) -> pd.DataFram
 def country_summary(customers: pd.DataFrame, top: int = 12) -> pd.DataFrame:
     """Customers and revenue per country; countries beyond the ``top`` by revenue pooled as
     ``(other)``. Shares are of customer revenue (guest lines excluded)."""
-    require_columns(customers, ("country", "revenue_gbp"), "country_summary")
+    require_columns(customers, ("country", "revenue_amt"), "country_summary")
     if top < 1:
         raise ValueError(f"country_summary: top={top} must be >= 1")
-    g = customers.groupby("country").agg(customers=("revenue_gbp", "size"),
-                                         revenue_gbp=("revenue_gbp", "sum"))
-    g = g.sort_values("revenue_gbp", ascending=False)
+    g = customers.groupby("country").agg(customers=("revenue_amt", "size"),
+                                         revenue_amt=("revenue_amt", "sum"))
+    g = g.sort_values("revenue_amt", ascending=False)
     if len(g) > top:
         rest = g.iloc[top:].sum()
         g = pd.concat([g.iloc[:top], pd.DataFrame([rest], index=["(other)"])])
     g["share_customers"] = g["customers"] / g["customers"].sum()
-    g["share_revenue"] = g["revenue_gbp"] / g["revenue_gbp"].sum()
-    g["revenue_per_customer_gbp"] = g["revenue_gbp"] / g["customers"]
+    g["share_revenue"] = g["revenue_amt"] / g["revenue_amt"].sum()
+    g["revenue_per_customer_amt"] = g["revenue_amt"] / g["customers"]
     g.index.name = "country"
     return g
 
@@ -137,15 +137,15 @@ def country_summary(customers: pd.DataFrame, top: int = 12) -> pd.DataFrame:
 def buyer_type_summary(customers: pd.DataFrame) -> pd.DataFrame:
     """Customers, revenue and typical order size per buyer type."""
     require_columns(
-        customers, ("buyer_type", "revenue_gbp", "n_orders", "units"), "buyer_type_summary"
+        customers, ("buyer_type", "revenue_amt", "n_orders", "units"), "buyer_type_summary"
     )
     g = customers.groupby("buyer_type").agg(
-        customers=("revenue_gbp", "size"), revenue_gbp=("revenue_gbp", "sum"),
+        customers=("revenue_amt", "size"), revenue_amt=("revenue_amt", "sum"),
         orders=("n_orders", "sum"), units=("units", "sum"),
-        median_revenue_gbp=("revenue_gbp", "median"))
+        median_revenue_amt=("revenue_amt", "median"))
     g["share_customers"] = g["customers"] / g["customers"].sum()
-    g["share_revenue"] = g["revenue_gbp"] / g["revenue_gbp"].sum()
-    g["revenue_per_order_gbp"] = g["revenue_gbp"] / g["orders"]
+    g["share_revenue"] = g["revenue_amt"] / g["revenue_amt"].sum()
+    g["revenue_per_order_amt"] = g["revenue_amt"] / g["orders"]
     return g
 
 
@@ -155,14 +155,14 @@ def time_patterns(lines: pd.DataFrame) -> dict[str, pd.Series]:
     Returns ``{"month": Series indexed by month-start Timestamp, "weekday": indexed
     Mon..Sun (all seven, zero where the shop was closed), "hour": indexed 0..23}``.
     """
-    require_columns(lines, ("order_ts", "revenue_gbp"), "time_patterns")
+    require_columns(lines, ("order_ts", "revenue_amt"), "time_patterns")
     if lines.empty:
         raise ValueError("time_patterns: no lines")
     ts = lines["order_ts"]
-    month = lines.groupby(ts.dt.to_period("M").dt.to_timestamp())["revenue_gbp"].sum()
-    wd = lines.groupby(ts.dt.dayofweek)["revenue_gbp"].sum().reindex(range(7), fill_value=0.0)
+    month = lines.groupby(ts.dt.to_period("M").dt.to_timestamp())["revenue_amt"].sum()
+    wd = lines.groupby(ts.dt.dayofweek)["revenue_amt"].sum().reindex(range(7), fill_value=0.0)
     wd.index = list(WEEKDAYS)
-    hour = lines.groupby(ts.dt.hour)["revenue_gbp"].sum().reindex(range(24), fill_value=0.0)
+    hour = lines.groupby(ts.dt.hour)["revenue_amt"].sum().reindex(range(24), fill_value=0.0)
     month.index.name, wd.index.name, hour.index.name = "month", "weekday", "hour"
     return {"month": month, "weekday": wd, "hour": hour}
 
@@ -174,15 +174,15 @@ def q4_share_by_year(lines: pd.DataFrame) -> pd.Series:
     before December 15: the shop closes over Christmas) are left out, so a partial year cannot
     fake a peak.
     """
-    require_columns(lines, ("order_ts", "revenue_gbp"), "q4_share_by_year")
+    require_columns(lines, ("order_ts", "revenue_amt"), "q4_share_by_year")
     ts = lines["order_ts"]
     out = {}
     for year, g in lines.groupby(ts.dt.year):
         t = g["order_ts"]
         if t.min() > pd.Timestamp(year, 1, 15) or t.max() < pd.Timestamp(year, 12, 15):
             continue
-        out[int(year)] = float(g.loc[t.dt.quarter == 4, "revenue_gbp"].sum()
-                               / g["revenue_gbp"].sum())
+        out[int(year)] = float(g.loc[t.dt.quarter == 4, "revenue_amt"].sum()
+                               / g["revenue_amt"].sum())
     return pd.Series(out, name="q4_share", dtype=float)
 
 
@@ -191,7 +191,7 @@ def new_vs_returning(lines: pd.DataFrame) -> pd.DataFrame:
 
     ``new`` is revenue of customers in the month of their first-ever order in ``lines``.
     """
-    require_columns(lines, ("customer_id", "order_ts", "revenue_gbp"), "new_vs_returning")
+    require_columns(lines, ("customer_id", "order_ts", "revenue_amt"), "new_vs_returning")
     if lines.empty:
         raise ValueError("new_vs_returning: no lines")
     month = lines["order_ts"].dt.to_period("M")
@@ -200,7 +200,7 @@ def new_vs_returning(lines: pd.DataFrame) -> pd.DataFrame:
     kind = pd.Series("guest", index=lines.index)
     kind[known] = np.where(month[known] == first, "new", "returning")
     t = (lines.groupby([month.dt.to_timestamp().rename("month"), kind.rename("kind")])
-         ["revenue_gbp"].sum().unstack("kind", fill_value=0.0))
+         ["revenue_amt"].sum().unstack("kind", fill_value=0.0))
     return t.reindex(columns=["new", "returning", "guest"], fill_value=0.0)
 
 
@@ -210,34 +210,34 @@ def product_mix(lines: pd.DataFrame, products: pd.DataFrame, top: int = 15) -> d
     ``products`` needs ``product_id``, ``description`` and ``category``.
     """
     require_columns(
-        lines, ("product_id", "customer_id", "revenue_gbp", "quantity"), "product_mix(lines)"
+        lines, ("product_id", "customer_id", "revenue_amt", "quantity"), "product_mix(lines)"
     )
     require_columns(products, ("product_id", "description", "category"), "product_mix(products)")
-    g = lines.groupby("product_id").agg(revenue_gbp=("revenue_gbp", "sum"),
+    g = lines.groupby("product_id").agg(revenue_amt=("revenue_amt", "sum"),
                                         units=("quantity", "sum"),
                                         customers=("customer_id", "nunique"))
     g = g.join(products.set_index("product_id")[["description", "category"]])
-    g["share_revenue"] = g["revenue_gbp"] / g["revenue_gbp"].sum()
-    cat = g.groupby("category", dropna=False).agg(products=("revenue_gbp", "size"),
-                                                  revenue_gbp=("revenue_gbp", "sum"))
-    cat["share_revenue"] = cat["revenue_gbp"] / cat["revenue_gbp"].sum()
+    g["share_revenue"] = g["revenue_amt"] / g["revenue_amt"].sum()
+    cat = g.groupby("category", dropna=False).agg(products=("revenue_amt", "size"),
+                                                  revenue_amt=("revenue_amt", "sum"))
+    cat["share_revenue"] = cat["revenue_amt"] / cat["revenue_amt"].sum()
     return {
-        "by_revenue": g.sort_values("revenue_gbp", ascending=False).head(top),
+        "by_revenue": g.sort_values("revenue_amt", ascending=False).head(top),
         "by_customers": g.sort_values("customers", ascending=False).head(top),
-        "categories": cat.sort_values("revenue_gbp", ascending=False),
+        "categories": cat.sort_values("revenue_amt", ascending=False),
     }
 
 
 def attribute_profile(customers: pd.DataFrame, attribute: str) -> pd.DataFrame:
     """Customers, revenue share and revenue per customer for each value of ``attribute``
     (e.g. ``age_band``, ``acquisition_channel``), missing values shown as ``(unknown)``."""
-    require_columns(customers, (attribute, "revenue_gbp", "n_orders"), "attribute_profile")
+    require_columns(customers, (attribute, "revenue_amt", "n_orders"), "attribute_profile")
     key = customers[attribute].astype("string").fillna("(unknown)")
-    g = customers.groupby(key).agg(customers=("revenue_gbp", "size"),
-                                   revenue_gbp=("revenue_gbp", "sum"),
+    g = customers.groupby(key).agg(customers=("revenue_amt", "size"),
+                                   revenue_amt=("revenue_amt", "sum"),
                                    mean_orders=("n_orders", "mean"))
     g["share_customers"] = g["customers"] / g["customers"].sum()
-    g["share_revenue"] = g["revenue_gbp"] / g["revenue_gbp"].sum()
-    g["revenue_per_customer_gbp"] = g["revenue_gbp"] / g["customers"]
+    g["share_revenue"] = g["revenue_amt"] / g["revenue_amt"].sum()
+    g["revenue_per_customer_amt"] = g["revenue_amt"] / g["customers"]
     g.index.name = attribute
     return g

@@ -40,11 +40,11 @@ def funnel_table(opps: pd.DataFrame) -> pd.DataFrame:
 
 def funnel_by_rep(opps: pd.DataFrame) -> pd.DataFrame:
     """Closed opportunities, wins, win rate and won amount (GBP) per sales rep, best first."""
-    require_columns(opps, ("rep_id", "outcome", "amount_gbp"), "funnel_by_rep")
+    require_columns(opps, ("rep_id", "outcome", "amount"), "funnel_by_rep")
     closed = opps[opps["outcome"].astype(str) != "open"]
     won = closed["outcome"].astype(str) == "won"
-    g = closed.assign(won=won, won_gbp=np.where(won, closed["amount_gbp"], 0.0)).groupby("rep_id")
-    out = pd.DataFrame({"closed": g.size(), "won": g["won"].sum(), "won_gbp": g["won_gbp"].sum()})
+    g = closed.assign(won=won, won_amt=np.where(won, closed["amount"], 0.0)).groupby("rep_id")
+    out = pd.DataFrame({"closed": g.size(), "won": g["won"].sum(), "won_amt": g["won_amt"].sum()})
     out["win_rate"] = out["won"] / out["closed"]
     return out.sort_values("win_rate", ascending=False)
 

@@ -47,12 +47,12 @@ def order_days(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
 
     Guest lines (no customer_id) are dropped.
     """
-    require_columns(lines, ("customer_id", "order_ts", "revenue_gbp"), "order_days")
+    require_columns(lines, ("customer_id", "order_ts", "revenue_amt"), "order_days")
     c = lines[lines["customer_id"].notna() & (lines["order_ts"] < cutoff)]
     if c.empty:
         raise ValueError(f"order_days: no customer lines before {cutoff}")
     d = (c.assign(customer_id=c["customer_id"].astype("int64"), day=c["order_ts"].dt.normalize())
-         .groupby(["customer_id", "day"], as_index=False)["revenue_gbp"].sum())
+         .groupby(["customer_id", "day"], as_index=False)["revenue_amt"].sum())
     return d
 
 
@@ -76,7 +76,7 @@ def cadence_table(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
         "first_day": g["day"].min(),
         "last_day": g["day"].max(),
         "median_gap_days": g["gap"].median(),
-        "revenue_gbp": g["revenue_gbp"].sum(),
+        "revenue_amt": g["revenue_amt"].sum(),
     })
     day0 = cutoff.normalize()
     out["days_since_last"] = (day0 - out["last_day"]).dt.days
@@ -142,7 +142,7 @@ def cohort_tables(lines: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, pd.Dat
     first = mnum.groupby(days["customer_id"]).transform("min")
     cohort = pd.to_datetime({"year": first // 12, "month": first % 12 + 1, "day": 1})
     df = pd.DataFrame({"cohort": cohort, "k": mnum - first,
-                       "customer_id": days["customer_id"], "rev": days["revenue_gbp"]})
+                       "customer_id": days["customer_id"], "rev": days["revenue_amt"]})
     counts = df.groupby(["cohort", "k"])["customer_id"].nunique().unstack("k")
     rev = df.groupby(["cohort", "k"])["rev"].sum().unstack("k")
     sizes = counts[0].rename("customers")

@@ -53,12 +53,12 @@ def monthly_revenue(lines: pd.DataFrame, group_col: str) -> pd.DataFrame:
     The first and last months are dropped when the data start after the 1st / end before the
     month's last day.
     """
-    for col in ("order_ts", "revenue_gbp", group_col):
+    for col in ("order_ts", "revenue_amt", group_col):
         if col not in lines.columns:
             raise ValueError(f"monthly_revenue: lines has no column {col!r}")
     month = lines["order_ts"].dt.to_period("M")
     wide = (
-        lines.groupby([month, lines[group_col].astype(str)])["revenue_gbp"].sum()
+        lines.groupby([month, lines[group_col].astype(str)])["revenue_amt"].sum()
         .unstack(fill_value=0.0).sort_index()
     )
     first, last = lines["order_ts"].min(), lines["order_ts"].max()
@@ -88,9 +88,9 @@ def trend_table(
 
     Returns
     -------
-    One row per group: ``revenue_gbp``, ``share``, ``tau``, ``p``, ``sen_slope_gbp_month``,
+    One row per group: ``revenue_amt``, ``share``, ``tau``, ``p``, ``sen_slope_amt_month``,
     ``slope_pct_of_mean`` (percent of the group's mean month), ``direction``, and
-    ``projection_gbp`` (sum of the next ``horizon`` months, floored at 0), sorted by slope %.
+    ``projection_amt`` (sum of the next ``horizon`` months, floored at 0), sorted by slope %.
     """
     if monthly.shape[0] < 4:
         raise ValueError(f"trend_table: need >= 4 months, got {monthly.shape[0]}")
@@ -111,10 +111,10 @@ def trend_table(
         if mk["p"] < alpha:
             direction = "growing" if mk["s"] > 0 else "declining"
         rows.append({
-            "group": g, "revenue_gbp": y.sum(), "share": y.sum() / monthly.to_numpy().sum(),
-            "tau": mk["tau"], "p": mk["p"], "sen_slope_gbp_month": mk["sen_slope"],
+            "group": g, "revenue_amt": y.sum(), "share": y.sum() / monthly.to_numpy().sum(),
+            "tau": mk["tau"], "p": mk["p"], "sen_slope_amt_month": mk["sen_slope"],
             "slope_pct_of_mean": 100 * mk["sen_slope"] / y.mean() if y.mean() > 0 else np.nan,
-            "direction": direction, "projection_gbp": float(np.maximum(fut, 0).sum()),
+            "direction": direction, "projection_amt": float(np.maximum(fut, 0).sum()),
         })
     return pd.DataFrame(rows).set_index("group").sort_values("slope_pct_of_mean", ascending=False)
 

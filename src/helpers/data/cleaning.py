@@ -133,15 +133,15 @@ def ledger_table(counts: pd.DataFrame, rows_in: int) -> tuple[pd.DataFrame, dict
         "kept: revenue totals only (no customer id)",
         *[RULE_TEXT.get(r, "adapter-specific") for r in agg.index[2:]],
     ]
-    agg["revenue_gbp"] = agg["rev_milli"] / 1000.0
+    agg["revenue_amt"] = agg["rev_milli"] / 1000.0
     rev_in = int(agg["rev_milli"].sum())
     totals = {
         "rows_in": rows_in,
         "rows_kept": int(agg.loc[agg.outcome == "kept", "rows"].sum()),
         "rows_set_aside": int(agg.loc[agg.outcome == "set aside", "rows"].sum()),
-        "revenue_in_gbp": rev_in / 1000.0,
-        "revenue_kept_gbp": int(agg.loc[agg.outcome == "kept", "rev_milli"].sum()) / 1000.0,
-        "revenue_set_aside_gbp": int(agg.loc[agg.outcome == "set aside", "rev_milli"].sum())
+        "revenue_in_amt": rev_in / 1000.0,
+        "revenue_kept_amt": int(agg.loc[agg.outcome == "kept", "rev_milli"].sum()) / 1000.0,
+        "revenue_set_aside_amt": int(agg.loc[agg.outcome == "set aside", "rev_milli"].sum())
         / 1000.0,
         "price_rounded_rows": int(counts["price_rounded_rows"].sum()),
     }
@@ -151,7 +151,7 @@ def ledger_table(counts: pd.DataFrame, rows_in: int) -> tuple[pd.DataFrame, dict
     ledger = agg.reset_index().rename(columns={"index": "reason"})
     ledger["share_rows"] = ledger["rows"] / max(rows_in, 1)
     ledger = ledger[["outcome", "reason", "description", "rows", "share_rows", "units",
-                     "revenue_gbp", "rev_milli"]]
+                     "revenue_amt", "rev_milli"]]
     return ledger, totals
 
 
@@ -169,5 +169,5 @@ def reconcile_with_raw(ledger: pd.DataFrame, raw: pd.DataFrame) -> dict[str, boo
         "rows_match": int(ledger["rows"].sum()) == len(raw),
         "revenue_match": int(ledger["rev_milli"].sum()) == total_milli,
         "raw_rows": len(raw),
-        "raw_revenue_gbp": total_milli / 1000.0,
+        "raw_revenue_amt": total_milli / 1000.0,
     }

@@ -286,8 +286,8 @@ def _order_lines(kept: pd.DataFrame, to_id: dict[str, int]) -> pd.DataFrame:
             "product_id": kept["stock_code"].to_numpy(),
             "order_ts": kept["invoice_ts"].to_numpy(),
             "quantity": kept["quantity"].to_numpy(),
-            "unit_price_gbp": kept["unit_price"].to_numpy(),
-            "revenue_gbp": (kept["quantity"] * kept["unit_price"]).round(3).to_numpy(),
+            "unit_price_amt": kept["unit_price"].to_numpy(),
+            "revenue_amt": (kept["quantity"] * kept["unit_price"]).round(3).to_numpy(),
             "country": kept["country"].to_numpy(),
         }
     )
@@ -307,11 +307,11 @@ def _orders(lines: pd.DataFrame) -> pd.DataFrame:
             country=("country", "first"),
             n_lines=("line_id", "size"),
             n_units=("quantity", "sum"),
-            revenue_gbp=("revenue_gbp", "sum"),
+            revenue_amt=("revenue_amt", "sum"),
         )
         .reset_index()
     )
-    orders["revenue_gbp"] = orders["revenue_gbp"].round(3)
+    orders["revenue_amt"] = orders["revenue_amt"].round(3)
     orders = schema.coerce(orders, "orders").sort_values(
         ["order_ts", "order_id"], kind="mergesort"
     )
@@ -333,7 +333,7 @@ def _customer_activity(orders: pd.DataFrame) -> pd.DataFrame:
             "first_order_ts": g["order_ts"].min(),
             "last_order_ts": g["order_ts"].max(),
             "n_orders": g.size(),
-            "revenue_gbp": g["revenue_gbp"].sum().round(3),
+            "revenue_amt": g["revenue_amt"].sum().round(3),
             "country": country_mode,
         }
     )
@@ -364,7 +364,7 @@ def _customers(
     if master is not None:
         customers = _add_master_attributes(customers, master)
     customers["n_orders"] = customers["n_orders"].fillna(0).astype("int64")
-    customers["revenue_gbp"] = customers["revenue_gbp"].fillna(0.0)
+    customers["revenue_amt"] = customers["revenue_amt"].fillna(0.0)
     customers["country"] = customers["country"].fillna("Unknown")
     customers = customers.drop(columns="source_customer_id").reset_index()
     return schema.coerce(customers, "customers")
@@ -478,12 +478,12 @@ def product_table(lines: pd.DataFrame, kept: pd.DataFrame, categorise=None) -> p
         .sort_values(["product_id", "n", "description"], ascending=[True, False, True])
         .drop_duplicates("product_id").set_index("product_id")["description"]
     )
-    price = lines.groupby("product_id")["unit_price_gbp"].median()
-    products = pd.DataFrame({"median_unit_price_gbp": price})
+    price = lines.groupby("product_id")["unit_price_amt"].median()
+    products = pd.DataFrame({"median_unit_price_amt": price})
     products["description"] = desc.reindex(products.index).astype("string")
     products.index.name = "product_id"
     products = products.reset_index()
     cat = (categorise or (lambda p: categorise_by_keywords(p["description"])))(products)
     products["category"] = pd.Series(cat, index=products.index).astype("string")
-    products = products[["product_id", "description", "category", "median_unit_price_gbp"]]
+    products = products[["product_id", "description", "category", "median_unit_price_amt"]]
     return schema.coerce(products, "products")

@@ -69,7 +69,7 @@ DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
 
 
-def _gbp(milli: str) -> str:
+def _amt(milli: str) -> str:
     """Integer milli-pounds back to pounds, as a double in both engines."""
     return f"(CAST({milli} AS DOUBLE) / 1000)"
 
@@ -194,8 +194,8 @@ WITH kept AS (SELECT * FROM {table} WHERE reason IS NULL)
     FROM (SELECT source_customer_id, MIN(invoice_ts) AS first_ts FROM kept
           WHERE source_customer_id IS NOT NULL GROUP BY source_customer_id) AS firsts)
 SELECT k.line_id, k.invoice AS order_id, ids.customer_id, k.stock_code AS product_id,
-       k.invoice_ts AS order_ts, k.quantity, k.unit_price AS unit_price_gbp,
-       {_gbp(_milli(d, 'k.quantity', 'k.unit_price'))} AS revenue_gbp, k.country
+       k.invoice_ts AS order_ts, k.quantity, k.unit_price AS unit_price_amt,
+       {_amt(_milli(d, 'k.quantity', 'k.unit_price'))} AS revenue_amt, k.country
 FROM kept k LEFT JOIN ids ON k.source_customer_id = ids.source_customer_id
 """
 
@@ -209,7 +209,7 @@ def _customer_days(d: Dialect, start: pd.Timestamp | None, end: pd.Timestamp,
     lo = f"AND order_ts >= {d.timestamp(start)}" if start is not None else ""
     return f"""
     SELECT customer_id, CAST(order_ts AS DATE) AS day,
-           SUM({_to_milli(d, 'revenue_gbp')}) AS day_milli
+           SUM({_to_milli(d, 'revenue_amt')}) AS day_milli
     FROM {table}
     WHERE customer_id IS NOT NULL AND order_ts < {d.timestamp(end)} {lo}
     GROUP BY customer_id, CAST(order_ts AS DATE)"""
@@ -224,7 +224,7 @@ def rfm_sql(d: Dialect, cutoff: pd.Timestamp, table: str = "order_lines") -> str
 SELECT customer_id,
        {d.days_between('CAST(MAX(order_ts) AS DATE)', cut_day)} AS recency_days,
        COUNT(DISTINCT order_id) AS frequency,
-       {_gbp(f'SUM({_to_milli(d, "revenue_gbp")})')} AS monetary_gbp,
+       {_amt(f'SUM({_to_milli(d, "revenue_amt")})')} AS monetary_amt,
        MIN(order_ts) AS first_order_ts, MAX(order_ts) AS last_order_ts,
        {d.days_between('CAST(MIN(order_ts) AS DATE)', cut_day)} AS tenure_days
 FROM {table}
@@ -257,10 +257,10 @@ SELECT per.customer_id,
        CAST({d.days_between('first_day', 'last_day')} AS DOUBLE) / {unit} AS recency,
        CAST({d.days_between('first_day', end_day)} AS DOUBLE) / {unit} AS T,
        CASE WHEN n_days > 1 AND total_milli > first_milli
-            THEN {_gbp('total_milli - first_milli')} / (n_days - 1) ELSE CAST(0 AS DOUBLE) END
+            THEN {_amt('total_milli - first_milli')} / (n_days - 1) ELSE CAST(0 AS DOUBLE) END
            AS monetary_value,
        orders.n_orders,
-       {_gbp('total_milli')} AS revenue_gbp
+       {_amt('total_milli')} AS revenue_amt
 FROM per JOIN orders ON per.customer_id = orders.customer_id
 ORDER BY per.customer_id
 """
@@ -277,7 +277,7 @@ WITH cal AS (SELECT DISTINCT customer_id FROM {table}
 , hold AS ({_customer_days(d, cal, obs, table)})
 SELECT cal.customer_id,
        CAST(COUNT(hold.day) AS DOUBLE) AS frequency_holdout,
-       CASE WHEN COUNT(hold.day) > 0 THEN {_gbp('SUM(hold.day_milli)')} / COUNT(hold.day)
+       CASE WHEN COUNT(hold.day) > 0 THEN {_amt('SUM(hold.day_milli)')} / COUNT(hold.day)
             ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout
 FROM cal LEFT JOIN hold ON cal.customer_id = hold.customer_id
 GROUP BY cal.customer_id
@@ -295,7 +295,7 @@ WITH days AS ({_customer_days(d, None, pd.Timestamp(cutoff), table)})
 SELECT make_date(CAST(floor(f.first_m / 12) AS INT), CAST(f.first_m % 12 + 1 AS INT), 1)
            AS cohort,
        m.mnum - f.first_m AS k,
-       COUNT(DISTINCT m.customer_id) AS customers, {_gbp('SUM(m.day_milli)')} AS revenue_gbp
+       COUNT(DISTINCT m.customer_id) AS customers, {_amt('SUM(m.day_milli)')} AS revenue_amt
 FROM m JOIN f ON m.customer_id = f.customer_id
 GROUP BY f.first_m, m.mnum - f.first_m
 ORDER BY cohort, k

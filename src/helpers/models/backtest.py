@@ -69,8 +69,8 @@ def spend_backtest(
         y = y_te.to_numpy()
         mae, lo, hi = metrics.bootstrap_ci((y, pred), metrics.mae, n_boot=n_boot, seed=seed)
         mae_l, lo_l, hi_l = metrics.bootstrap_ci((y, last), metrics.mae, n_boot=n_boot, seed=seed)
-        rows.append({"cutoff": c, "customers": len(y), "xgb_mae_gbp": mae, "xgb_mae_lo": lo,
-                     "xgb_mae_hi": hi, "last_mae_gbp": mae_l, "last_mae_lo": lo_l,
+        rows.append({"cutoff": c, "customers": len(y), "xgb_mae_amt": mae, "xgb_mae_lo": lo,
+                     "xgb_mae_hi": hi, "last_mae_amt": mae_l, "last_mae_lo": lo_l,
                      "last_mae_hi": hi_l,
                      "xgb_spearman": spend.regression_scores(y, pred)["spearman"],
                      "last_spearman": spend.regression_scores(y, last)["spearman"]})

@@ -34,7 +34,7 @@ class LeakageError(AssertionError):
 
 
 def _check_lines(lines: pd.DataFrame, name: str) -> None:
-    for col in ("customer_id", "order_id", "order_ts", "revenue_gbp"):
+    for col in ("customer_id", "order_id", "order_ts", "revenue_amt"):
         if col not in lines.columns:
             raise ValueError(f"{name}: lines has no column {col!r}")
 
@@ -42,8 +42,8 @@ def _check_lines(lines: pd.DataFrame, name: str) -> None:
 def _orders(lines: pd.DataFrame) -> pd.DataFrame:
     """Customer orders (one row per customer and order) from known-customer lines."""
     known = lines[lines["customer_id"].notna()]
-    agg = {"order_ts": ("order_ts", "min"), "revenue_gbp": ("revenue_gbp", "sum"),
-           "n_lines": ("revenue_gbp", "size")}
+    agg = {"order_ts": ("order_ts", "min"), "revenue_amt": ("revenue_amt", "sum"),
+           "n_lines": ("revenue_amt", "size")}
     if "country" in known.columns:
         agg["country"] = ("country", "first")
     if "product_id" in known.columns:
@@ -69,8 +69,8 @@ def build_features(lines: pd.DataFrame, cutoff: pd.Timestamp, window_days: int =
     -------
     DataFrame indexed by ``customer_id`` (customers with >= 1 order before the cutoff):
     ``recency_days`` (cutoff - last order), ``tenure_days`` (cutoff - first order),
-    ``n_orders``, ``revenue_gbp``, ``aov_gbp`` (mean order value), ``orders_recent``,
-    ``revenue_recent_gbp`` / ``revenue_prev_gbp`` (last / previous ``window_days``),
+    ``n_orders``, ``revenue_amt``, ``aov_amt`` (mean order value), ``orders_recent``,
+    ``revenue_recent_amt`` / ``revenue_prev_amt`` (last / previous ``window_days``),
     ``spend_trend`` (log((recent + 1) / (prev + 1))), ``gap_mean_days``, ``gap_std_days``
     (inter-order gaps; NaN with one order), ``recency_gap_ratio`` (recency / max(mean gap, 1 day)),
     ``lines_per_order``, ``products_per_order``, ``uk_share`` (share of orders invoiced in
@@ -88,19 +88,19 @@ def build_features(lines: pd.DataFrame, cutoff: pd.Timestamp, window_days: int =
     f["recency_days"] = (cutoff - last) / day
     f["tenure_days"] = (cutoff - first) / day
     f["n_orders"] = g.size()
-    f["revenue_gbp"] = g["revenue_gbp"].sum()
-    f["aov_gbp"] = f["revenue_gbp"] / f["n_orders"]
+    f["revenue_amt"] = g["revenue_amt"].sum()
+    f["aov_amt"] = f["revenue_amt"] / f["n_orders"]
     w = pd.Timedelta(days=window_days)
     recent = o["order_ts"] >= cutoff - w
     prev = (o["order_ts"] >= cutoff - 2 * w) & ~recent
     f["orders_recent"] = o[recent].groupby("customer_id").size().reindex(f.index, fill_value=0)
-    f["revenue_recent_gbp"] = (
-        o[recent].groupby("customer_id")["revenue_gbp"].sum().reindex(f.index, fill_value=0.0)
+    f["revenue_recent_amt"] = (
+        o[recent].groupby("customer_id")["revenue_amt"].sum().reindex(f.index, fill_value=0.0)
     )
-    f["revenue_prev_gbp"] = (
-        o[prev].groupby("customer_id")["revenue_gbp"].sum().reindex(f.index, fill_value=0.0)
+    f["revenue_prev_amt"] = (
+        o[prev].groupby("customer_id")["revenue_amt"].sum().reindex(f.index, fill_value=0.0)
     )
-    f["spend_trend"] = np.log1p(f["revenue_recent_gbp"]) - np.log1p(f["revenue_prev_gbp"])
+    f["spend_trend"] = np.log1p(f["revenue_recent_amt"]) - np.log1p(f["revenue_prev_amt"])
     gaps = g["order_ts"].diff() / day
     f["gap_mean_days"] = gaps.groupby(o["customer_id"]).mean()
     f["gap_std_days"] = gaps.groupby(o["customer_id"]).std()
@@ -192,7 +192,7 @@ def assert_no_leakage(
     fut = past.iloc[take].copy()
     fut["order_ts"] = cutoff + pd.to_timedelta(rng.integers(0, 60, len(fut)), unit="D")
     fut["order_ts"] = fut["order_ts"].where(np.arange(len(fut)) % 3 != 0, cutoff)
-    fut["revenue_gbp"] = fut["revenue_gbp"] * 10
+    fut["revenue_amt"] = fut["revenue_amt"] * 10
     fut["order_id"] = ("FUT" + pd.Series(np.arange(len(fut)), index=fut.index).astype(str)).astype(
         lines["order_id"].dtype
     )

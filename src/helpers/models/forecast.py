@@ -47,7 +47,7 @@ def weekly_revenue(
     Parameters
     ----------
     lines
-        Canonical ``order_lines`` (needs ``order_ts`` and ``revenue_gbp``).
+        Canonical ``order_lines`` (needs ``order_ts`` and ``revenue_amt``).
     cutoff
         Exclusive end of the data; default midnight after the last line. Weeks that end after
         ``cutoff`` or start before the first line's day are partial and dropped.
@@ -56,9 +56,9 @@ def weekly_revenue(
 
     Returns
     -------
-    Series ``revenue_gbp`` indexed by week-end date, weeks without sales as 0.
+    Series ``revenue_amt`` indexed by week-end date, weeks without sales as 0.
     """
-    for col in ("order_ts", "revenue_gbp"):
+    for col in ("order_ts", "revenue_amt"):
         if col not in lines.columns:
             raise ValueError(f"weekly_revenue: lines has no column {col!r}")
     if lines.empty:
@@ -66,12 +66,12 @@ def weekly_revenue(
     first = lines["order_ts"].min().normalize()
     if cutoff is None:
         cutoff = (lines["order_ts"].max() + pd.Timedelta(days=1)).normalize()
-    sub = lines.loc[lines["order_ts"] < cutoff, ["order_ts", "revenue_gbp"]]
-    s = sub.set_index("order_ts")["revenue_gbp"].resample(freq).sum()
+    sub = lines.loc[lines["order_ts"] < cutoff, ["order_ts", "revenue_amt"]]
+    s = sub.set_index("order_ts")["revenue_amt"].resample(freq).sum()
     week_start = s.index - pd.Timedelta(days=6)
     keep = (week_start >= first) & (s.index + pd.Timedelta(days=1) <= cutoff)
     s = s[keep].astype(float)
-    s.name = "revenue_gbp"
+    s.name = "revenue_amt"
     s.index.name = "week"
     return s
 
@@ -386,7 +386,7 @@ def bottom_up_forecast(
     from_existing = hist["customer_id"].notna() & (first_week < line_week)
     ex_weekly = (
         hist.loc[from_existing]
-        .groupby(line_week[from_existing])["revenue_gbp"]
+        .groupby(line_week[from_existing])["revenue_amt"]
         .sum()
         .reindex(weekly.index, fill_value=0.0)
     )
@@ -396,8 +396,8 @@ def bottom_up_forecast(
     other_fc = new_revenue_forecast(other, h, window=window, shift=season_shift) * other_factor
     out = other_fc.copy()
     out["mean"] = other_fc["mean"].to_numpy() + existing
-    out["existing_gbp"] = existing
-    out["other_gbp"] = other_fc["mean"].to_numpy()
+    out["existing_amt"] = existing
+    out["other_amt"] = other_fc["mean"].to_numpy()
     for lv in LEVELS:
         z = stats.norm.ppf(0.5 + lv / 200)
         half = (other_fc[f"hi{lv}"] - other_fc["mean"]).to_numpy()
@@ -570,7 +570,7 @@ def total_with_bounds(fc: pd.DataFrame, level: int = 80) -> dict[str, float]:
         if col not in fc.columns:
             raise ValueError(f"total_with_bounds: forecast has no column {col!r}")
     return {
-        "total_gbp": float(fc["mean"].sum()),
-        f"lo{level}_gbp": float(fc[f"lo{level}"].sum()),
-        f"hi{level}_gbp": float(fc[f"hi{level}"].sum()),
+        "total_amt": float(fc["mean"].sum()),
+        f"lo{level}_amt": float(fc[f"lo{level}"].sum()),
+        f"hi{level}_amt": float(fc[f"hi{level}"].sum()),
     }

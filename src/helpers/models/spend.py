@@ -31,13 +31,13 @@ def spend_target(
     """Revenue (GBP) of each customer in ``[start, start + days)``, 0 for none."""
     if days < 1:
         raise ValueError(f"spend_target: days must be >= 1, got {days}")
-    if "customer_id" not in lines.columns or "revenue_gbp" not in lines.columns:
-        raise ValueError("spend_target: lines needs customer_id and revenue_gbp")
+    if "customer_id" not in lines.columns or "revenue_amt" not in lines.columns:
+        raise ValueError("spend_target: lines needs customer_id and revenue_amt")
     start = pd.Timestamp(start)
     win = lines[(lines["order_ts"] >= start) & (lines["order_ts"] < start + pd.Timedelta(days=days))]
     win = win[win["customer_id"].notna()]
-    s = win.groupby(win["customer_id"].astype("int64"))["revenue_gbp"].sum()
-    return s.reindex(customers, fill_value=0.0).rename("spend_gbp").astype(float)
+    s = win.groupby(win["customer_id"].astype("int64"))["revenue_amt"].sum()
+    return s.reindex(customers, fill_value=0.0).rename("spend_amt").astype(float)
 
 
 def build_dataset(
@@ -58,7 +58,7 @@ def last_period_prediction(lines: pd.DataFrame, customers: pd.Index, cutoff: pd.
                            horizon_days: int) -> pd.Series:
     """"Same as last period": each customer's revenue in ``[cutoff - H, cutoff)``, GBP."""
     start = pd.Timestamp(cutoff) - pd.Timedelta(days=horizon_days)
-    return spend_target(lines, customers, start, horizon_days).rename("pred_gbp")
+    return spend_target(lines, customers, start, horizon_days).rename("pred_amt")
 
 
 def clv_prediction(lines: pd.DataFrame, customers: pd.Index, cutoff: pd.Timestamp,
@@ -76,7 +76,7 @@ def clv_prediction(lines: pd.DataFrame, customers: pd.Index, cutoff: pd.Timestam
     m = gg.expected_spend(summ["frequency"], summ["monetary_value"])
     pred = pd.Series(np.asarray(n, float) * np.asarray(m, float), index=summ.index)
     pred.index = pred.index.astype("int64")
-    return pred.reindex(customers).fillna(0.0).rename("pred_gbp")
+    return pred.reindex(customers).fillna(0.0).rename("pred_amt")
 
 
 def tune_xgb(
@@ -112,5 +112,5 @@ def regression_scores(y: np.ndarray | pd.Series, pred: np.ndarray | pd.Series) -
     if y.shape != pred.shape:
         raise ValueError(f"regression_scores: shapes {y.shape} and {pred.shape} differ")
     rho = stats.spearmanr(y, pred).statistic if np.ptp(pred) > 0 else float("nan")
-    return {"mae_gbp": metrics.mae(y, pred), "rmse_gbp": metrics.rmse(y, pred),
+    return {"mae_amt": metrics.mae(y, pred), "rmse_amt": metrics.rmse(y, pred),
             "spearman": float(rho)}

@@ -18,7 +18,7 @@ def ledger_waterfall(ledger: pd.DataFrame, measure: str = "rows") -> Figure:
     ledger
         :func:`helpers.data.cleaning.ledger_table` output.
     measure
-        ``rows`` or ``revenue_gbp``.
+        ``rows`` or ``revenue_amt``.
     """
     aside = ledger[(ledger["outcome"] == "set aside") & (ledger["rows"] > 0)]
     kept_total = ledger.loc[ledger["outcome"] == "kept", measure].sum()
@@ -34,7 +34,7 @@ def ledger_waterfall(ledger: pd.DataFrame, measure: str = "rows") -> Figure:
         level += s
     ax.bar(len(labels) - 1, kept_total, color="#4C72B0")
     ax.set_xticks(np.arange(len(labels)), labels, rotation=35, ha="right")
-    if measure == "revenue_gbp":
+    if measure == "revenue_amt":
         ax.yaxis.set_major_formatter(gbp_formatter())
         ax.set_ylabel("Quantity x Price (GBP)")
         ax.set_title("Where the raw revenue goes: cleaning waterfall (red = removed)")

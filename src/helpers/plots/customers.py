@@ -37,7 +37,7 @@ def size_distribution(customers: pd.DataFrame) -> Figure:
     axes[0].set_xlabel("orders per customer (log scale)")
     axes[0].set_ylabel("customers (log scale)")
     axes[0].set_title("Orders per customer")
-    rev = customers["revenue_gbp"].clip(lower=1).to_numpy()
+    rev = customers["revenue_amt"].clip(lower=1).to_numpy()
     axes[1].hist(rev, bins=np.logspace(0, np.log10(rev.max()) + 0.1, 30))
     axes[1].set_xscale("log")
     axes[1].xaxis.set_major_formatter(gbp_formatter())

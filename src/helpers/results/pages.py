@@ -53,7 +53,7 @@ def headline(metrics: dict[str, Any]) -> list[dict[str, str]]:
         {"label": "customers", "value": f"{m['n_customers']:,}", "source": "01_collect_clean"},
         {
             "label": "kept revenue",
-            "value": f"£{m['revenue_kept_gbp']:,.0f}",
+            "value": f"£{m['revenue_kept_amt']:,.0f}",
             "source": "01_collect_clean",
         },
     ]

@@ -37,7 +37,7 @@ rates are per **week** (7 days), the BG/NBD time unit of the workbook.
    first ``N_i`` kept candidates are purchases; ``dropout_ts`` is the time of purchase ``N_i`` if
    it falls in the window, else the customer is alive at the end.
 5. **Order values and lines.** Order value ``z ~ Gamma(shape p, rate ν_i)`` GBP (Gamma-Gamma);
-   lines per order ``L = 1 + Poisson(z / value_per_line_gbp)``; products drawn by a Zipf-like
+   lines per order ``L = 1 + Poisson(z / value_per_line_amt)``; products drawn by a Zipf-like
    popularity; for each planted pair (A, B) a line of A adds a line of B with probability
    ``assoc_prob``; repeated products in one order are merged. The value is split over the lines
    by weights ``w ~ Gamma(line_weight_shape)``; ``quantity = max(1, round(value_line / price))``

@@ -78,7 +78,7 @@ def simulate_crm(n_customers: int, start: str, end: str, seed: int,
     rep_cust, rep_t, t_drop = _simulate_purchases(c, n_days, s_day, rng_buy)
     n = int(n_customers)
     orders = _orders(c, rep_cust, rep_t, s_day, t_start, cfg, rng_buy)
-    l_order, l_prod, l_qty = _order_lines(orders.value_gbp, cat, pairs, cfg, rng_lines)
+    l_order, l_prod, l_qty = _order_lines(orders.value_amt, cat, pairs, cfg, rng_lines)
     tx, dirt_stats = _assemble_transactions(
         TransactionInputs(orders, l_order, l_prod, l_qty, cat, cfg, t_end), rng_dirt
     )

@@ -21,7 +21,7 @@ class Orders:
     cust: np.ndarray  # customer index per order, -1 for guests
     ns: np.ndarray  # order time, datetime64[ns]
     country: np.ndarray  # index into COUNTRIES, -1 = United Kingdom
-    value_gbp: np.ndarray  # order value, GBP
+    value_amt: np.ndarray  # order value, GBP
     n_customer_orders: int  # the first n orders belong to customers
 
 
@@ -31,7 +31,7 @@ def make_catalogue(n_products: int, rng: np.random.Generator) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``stock_code``, ``description``, ``category``, ``price_gbp`` (list price, multiples of
+        ``stock_code``, ``description``, ``category``, ``price_amt`` (list price, multiples of
         0.05, ≥ 0.10), ``popularity`` (draw probability, sums to 1), sorted by stock code.
     """
     combos = [(cat, f"{adj} {noun}") for cat, nouns in CATEGORY_NOUNS.items()
@@ -49,7 +49,7 @@ def make_catalogue(n_products: int, rng: np.random.Generator) -> pd.DataFrame:
             "stock_code": [f"{c}{s}" for c, s in zip(codes, suffix, strict=True)],
             "description": [combos[i][1] for i in pick],
             "category": [combos[i][0] for i in pick],
-            "price_gbp": np.maximum(price, 0.10),
+            "price_amt": np.maximum(price, 0.10),
             "popularity": pop / pop.sum(),
         }
     )
@@ -121,7 +121,7 @@ def _order_lines(order_value: np.ndarray, cat: pd.DataFrame, pairs: np.ndarray,
     sorted by order, products in random order within an order."""
     n_orders = len(order_value)
     n_prod = len(cat)
-    n_lines = 1 + rng.poisson(order_value / cfg.value_per_line_gbp)
+    n_lines = 1 + rng.poisson(order_value / cfg.value_per_line_amt)
     order = np.repeat(np.arange(n_orders, dtype=np.int64), n_lines)
     cdf = np.cumsum(cat["popularity"].to_numpy())
     prod = np.minimum(np.searchsorted(cdf, rng.random(len(order)) * cdf[-1]), n_prod - 1)
@@ -137,6 +137,6 @@ def _order_lines(order_value: np.ndarray, cat: pd.DataFrame, pairs: np.ndarray,
     w = rng.gamma(cfg.line_weight_shape, 1.0, len(order))
     w_sum = np.bincount(order, weights=w, minlength=n_orders)
     value = order_value[order] * w / w_sum[order]
-    price = cat["price_gbp"].to_numpy()[prod]
+    price = cat["price_amt"].to_numpy()[prod]
     qty = np.maximum(1, np.rint(value / price)).astype(np.int64)
     return order, prod, qty

@@ -69,7 +69,7 @@ class SynthConfig:
     spend_q: float = 5.0
     spend_gamma: float = 300.0
     # baskets
-    value_per_line_gbp: float = 30.0
+    value_per_line_amt: float = 30.0
     line_weight_shape: float = 2.0
     n_products: int = 800
     n_assoc_pairs: int = 8
@@ -121,7 +121,7 @@ class SynthConfig:
 
     def __post_init__(self) -> None:
         for name in ("r", "alpha", "a", "b", "spend_p", "spend_q", "spend_gamma",
-                     "value_per_line_gbp", "line_weight_shape"):
+                     "value_per_line_amt", "line_weight_shape"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SynthConfig.{name}={getattr(self, name)}: must be > 0")
         for name in ("initial_share", "uk_share", "guest_order_share", "cancel_order_rate",

@@ -175,7 +175,7 @@ def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Ti
             "closed_ts": pd.to_datetime(closed[order]).astype("datetime64[ns]"),
             "furthest_stage": _strings(FUNNEL_STAGES, furthest[order]),
             "outcome": _strings(["won", "lost", "open"], outcome[order]),
-            "amount_gbp": amount[order],
+            "amount": amount[order],
         }
     )
     names = [f"{FUNNEL_STAGES[j]}->{FUNNEL_STAGES[j + 1]}" for j in range(n_trans)]

@@ -127,7 +127,7 @@ def _all_lines(inp: TransactionInputs, first_line: np.ndarray, canc: _Cancellati
     """
     n_orders, n_prod = len(inp.orders.cust), len(inp.cat)
     l_order, l_prod, l_qty = inp.l_order, inp.l_prod, inp.l_qty
-    price = np.concatenate([inp.cat["price_gbp"].to_numpy(), [18.0, 0.0]])
+    price = np.concatenate([inp.cat["price_amt"].to_numpy(), [18.0, 0.0]])
     l_price = price[l_prod]
     seq = np.arange(len(l_order)) - first_line[l_order]
     free, man_o, post_o, dup = extra.free, extra.manual, extra.post, extra.dup

@@ -65,14 +65,14 @@ def _customer_truth(inp: TruthInputs, w52: float) -> pd.DataFrame:
             "true_lambda_per_week": lam,
             "true_p_dropout": p,
             "true_nu": nu,
-            "true_mean_spend_gbp": mean_spend,
+            "true_mean_spend_amt": mean_spend,
             "acquisition_ts": customers["acquisition_ts"],
             "dropout_ts": inp.drop_ns.astype("datetime64[ns]"),
             "alive_at_end": alive,
             "true_repeat_purchases": np.bincount(inp.rep_cust, minlength=inp.n).astype(np.int64),
             "true_segment": _strings(SEGMENTS, seg),
             "true_expected_purchases_52w": e_x,
-            "true_expected_value_52w_gbp": e_x * mean_spend,
+            "true_expected_value_52w_amt": e_x * mean_spend,
             "true_satisfaction": -0.8 * c["z_p"] + 0.6 * c["sat_noise"],
         }
     )

@@ -153,14 +153,14 @@ def size_actions(values: pd.DataFrame, lifecycle: pd.DataFrame | None = None) ->
     """One row per action: customers targeted, their summed CLV (GBP) and its share.
 
     Returns a frame indexed by action name with ``n_customers``, ``share_customers``,
-    ``<clv column>_gbp`` (``clv_12m_gbp`` for a ``clv_12m`` column), ``share_clv``,
+    ``<clv column>_amt`` (``clv_12m_amt`` for a ``clv_12m`` column), ``share_clv``,
     ``mean_p_alive`` (if ``p_alive`` is present), ``basis``
     and ``action`` (the wording of :data:`ACTIONS`).
 
     Examples
     --------
     Two of four customers are high tier with CLV 100 and 50 of a total 200: vip has
-    n_customers 2, clv_12m_gbp 150, share_clv 0.75.
+    n_customers 2, clv_12m_amt 150, share_clv 0.75.
     """
     masks = action_targets(values, lifecycle)
     clv_col = find_clv_column(values)
@@ -174,7 +174,7 @@ def size_actions(values: pd.DataFrame, lifecycle: pd.DataFrame | None = None) ->
         rows[name] = {
             "n_customers": int(m.sum()),
             "share_customers": float(m.sum() / n) if n else 0.0,
-            f"{clv_col}_gbp": clv,
+            f"{clv_col}_amt": clv,
             "share_clv": clv / total_clv if total_clv else 0.0,
             "mean_p_alive": float(sub["p_alive"].mean()) if "p_alive" in sub and len(sub) else None,
             "basis": play_basis(PLAYBOOK[name], lifecycle is not None),

@@ -57,7 +57,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "T",
     "monetary_value",
     "n_orders",
-    "revenue_gbp",
+    "revenue_amt",
 )
 
 
@@ -71,7 +71,7 @@ def _days_per_unit(time_unit: str) -> float:
 
 
 def _check_lines(lines: pd.DataFrame) -> None:
-    missing = [c for c in ("customer_id", "order_ts", "revenue_gbp") if c not in lines.columns]
+    missing = [c for c in ("customer_id", "order_ts", "revenue_amt") if c not in lines.columns]
     if missing:
         raise ValueError(f"order_lines: missing column(s) {missing} needed for a CLV summary")
     if not pd.api.types.is_datetime64_any_dtype(lines["order_ts"]):
@@ -84,7 +84,7 @@ def _customer_lines(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Customer lines before ``end`` with a ``day`` column (checks the input columns)."""
     _check_lines(lines)
     keep = lines["customer_id"].notna().to_numpy() & (lines["order_ts"] < end).to_numpy()
-    cols = ["customer_id", "order_ts", "revenue_gbp"]
+    cols = ["customer_id", "order_ts", "revenue_amt"]
     out = lines.loc[keep, cols].copy()
     out["customer_id"] = out["customer_id"].astype("int64")
     out["day"] = out["order_ts"].dt.floor("D")
@@ -150,7 +150,7 @@ def summarise_transactions(
     Parameters
     ----------
     lines
-        Canonical ``order_lines`` (needs ``customer_id``, ``order_ts``, ``revenue_gbp``; uses
+        Canonical ``order_lines`` (needs ``customer_id``, ``order_ts``, ``revenue_amt``; uses
         ``order_id`` for ``n_orders`` when present). Rows with a null ``customer_id`` are dropped.
     observation_end
         Exclusive end of the observation window (a timestamp; floored to the day for ``T``).
@@ -167,7 +167,7 @@ def summarise_transactions(
         Indexed by ``customer_id`` (sorted): ``frequency`` (repeat purchase days), ``recency``
         and ``T`` (in ``time_unit``), ``monetary_value`` (mean day value of the repeat
         purchases, GBP; 0 without repeats), ``n_orders`` (distinct orders, or purchase days when
-        ``order_id`` is absent) and ``revenue_gbp`` (all purchases in the window, GBP).
+        ``order_id`` is absent) and ``revenue_amt`` (all purchases in the window, GBP).
     """
     unit_days = _days_per_unit(time_unit)
     _check_lines(lines)
@@ -182,9 +182,9 @@ def summarise_transactions(
     keep = cid_s.notna().to_numpy() & (ts < end.to_datetime64())
     if not keep.any():
         raise ValueError(f"order_lines: no customer lines before {end}")
-    value = lines["revenue_gbp"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    value = lines["revenue_amt"].to_numpy(dtype=float, na_value=np.nan)[keep]
     if np.isnan(value).any():
-        raise ValueError("order_lines, column 'revenue_gbp': null values")
+        raise ValueError("order_lines, column 'revenue_amt': null values")
     cid = cid_s.to_numpy(dtype="int64", na_value=0)[keep]
     day = ts[keep].astype("datetime64[D]").astype(np.int64)
     ids, cust = _codes(cid)
@@ -206,7 +206,7 @@ def summarise_transactions(
             "T": (end_day - first) / unit_days,
             "monetary_value": monetary,
             "n_orders": n_orders.astype("int64"),
-            "revenue_gbp": total.astype(float),
+            "revenue_amt": total.astype(float),
         },
         index=pd.Index(ids, name="customer_id"),
     )
@@ -248,7 +248,7 @@ def calibration_holdout(
     cal = summarise_transactions(lines, obs_end, time_unit, calibration_end=cal_end)
     df = _customer_lines(lines, obs_end)
     df = df[(df["order_ts"] >= cal_end) & df["customer_id"].isin(cal.index)]
-    daily = df.groupby(["customer_id", "day"], sort=True)["revenue_gbp"].sum()
+    daily = df.groupby(["customer_id", "day"], sort=True)["revenue_amt"].sum()
     g = daily.groupby(level="customer_id")
     cal["frequency_holdout"] = g.size().reindex(cal.index, fill_value=0).astype(float)
     cal["monetary_value_holdout"] = g.mean().reindex(cal.index, fill_value=0.0).astype(float)
@@ -589,7 +589,7 @@ def customer_lifetime_value(
     Returns
     -------
     pandas.Series
-        ``clv_gbp`` indexed like ``summary``.
+        ``clv_amt`` indexed like ``summary``.
     """
     unit_days = _days_per_unit(time_unit)
     missing = [c for c in ("frequency", "recency", "T", "monetary_value") if c not in summary]
@@ -619,7 +619,7 @@ def customer_lifetime_value(
             "without bound mean spend per purchase barely varies; check the data (e.g. a "
             "simulated export) or the time unit before using CLV."
         )
-    return pd.Series(clv, index=summary.index, name="clv_gbp")
+    return pd.Series(clv, index=summary.index, name="clv_amt")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Definitions at an analysis ``cutoff`` (exclusive: lines with ``order_ts < cutoff
 * ``recency_days`` = days from the customer's last order day to the cutoff day (1 = bought on
   the last day before the cutoff);
 * ``frequency`` = distinct orders (``order_id``);
-* ``monetary_gbp`` = total kept revenue, GBP.
+* ``monetary_amt`` = total kept revenue, GBP.
 
 Scores 1..n (n = best): recent, frequent and high-spending customers score high.
 
@@ -69,7 +69,7 @@ def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
     ----------
     lines
         Canonical ``order_lines`` (``customer_id``, ``order_id``, ``order_ts``,
-        ``revenue_gbp``); guest lines (null ``customer_id``) are ignored.
+        ``revenue_amt``); guest lines (null ``customer_id``) are ignored.
     cutoff
         Exclusive analysis date.
 
@@ -77,12 +77,12 @@ def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (sorted): ``recency_days``, ``frequency`` (orders),
-        ``monetary_gbp``, ``first_order_ts``, ``last_order_ts``, ``tenure_days``.
+        ``monetary_amt``, ``first_order_ts``, ``last_order_ts``, ``tenure_days``.
     """
-    require_columns(lines, ("customer_id", "order_id", "order_ts", "revenue_gbp"), "rfm_table")
+    require_columns(lines, ("customer_id", "order_id", "order_ts", "revenue_amt"), "rfm_table")
     cut = pd.Timestamp(cutoff)
     keep = lines["customer_id"].notna() & (lines["order_ts"] < cut)
-    df = lines.loc[keep, ["customer_id", "order_id", "order_ts", "revenue_gbp"]]
+    df = lines.loc[keep, ["customer_id", "order_id", "order_ts", "revenue_amt"]]
     if df.empty:
         raise ValueError(f"rfm_table: no customer lines before the cutoff {cut.date()}")
     g = df.groupby(df["customer_id"].astype("int64"), sort=True)
@@ -91,14 +91,14 @@ def rfm_table(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.DataFrame:
             "first_order_ts": g["order_ts"].min(),
             "last_order_ts": g["order_ts"].max(),
             "frequency": g["order_id"].nunique().astype("int64"),
-            "monetary_gbp": g["revenue_gbp"].sum().astype(float),
+            "monetary_amt": g["revenue_amt"].sum().astype(float),
         }
     )
     cut_day = cut.floor("D")
     out["recency_days"] = (cut_day - out["last_order_ts"].dt.floor("D")).dt.days.astype("int64")
     out["tenure_days"] = (cut_day - out["first_order_ts"].dt.floor("D")).dt.days.astype("int64")
     out.index.name = "customer_id"
-    cols = ["recency_days", "frequency", "monetary_gbp", "first_order_ts", "last_order_ts"]
+    cols = ["recency_days", "frequency", "monetary_amt", "first_order_ts", "last_order_ts"]
     return out[[*cols, "tenure_days"]]
 
 
@@ -148,11 +148,11 @@ def rfm_scores(rfm: pd.DataFrame, n_quantiles: int = 5, seed: int | None = None)
     ``rfm_cell`` is the three digits as text (``"545"``); ``fm_score`` the mean of F and M.
     ``seed`` breaks ties at random (see :func:`quantile_score`).
     """
-    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "rfm_scores")
+    require_columns(rfm, ("recency_days", "frequency", "monetary_amt"), "rfm_scores")
     out = rfm.copy()
     out["r_score"] = quantile_score(rfm["recency_days"], n_quantiles, False, seed)
     out["f_score"] = quantile_score(rfm["frequency"], n_quantiles, True, seed)
-    out["m_score"] = quantile_score(rfm["monetary_gbp"], n_quantiles, True, seed)
+    out["m_score"] = quantile_score(rfm["monetary_amt"], n_quantiles, True, seed)
     out["rfm_cell"] = (
         out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     )
@@ -166,7 +166,7 @@ def tie_report(rfm: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     for raw, sc in (
         ("recency_days", "r_score"),
         ("frequency", "f_score"),
-        ("monetary_gbp", "m_score"),
+        ("monetary_amt", "m_score"),
     ):
         n_scores = scores.groupby(rfm[raw])[sc].transform("nunique")
         rows.append((raw, int((n_scores > 1).sum()), float((n_scores > 1).mean())))
@@ -202,10 +202,10 @@ def segment_summary(rfm: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by segment: ``n_customers``, ``share_customers``, ``revenue_gbp``,
-        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_gbp``.
+        Indexed by segment: ``n_customers``, ``share_customers``, ``revenue_amt``,
+        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_amt``.
     """
-    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "segment_summary")
+    require_columns(rfm, ("recency_days", "frequency", "monetary_amt"), "segment_summary")
     if not segment.index.equals(rfm.index):
         raise ValueError("segment_summary: segment index does not match the rfm index")
     out = group_profile(rfm, segment, order=SEGMENTS)
@@ -221,7 +221,7 @@ def group_profile(
     Parameters
     ----------
     rfm
-        Output of :func:`rfm_table` (``recency_days``, ``frequency``, ``monetary_gbp``).
+        Output of :func:`rfm_table` (``recency_days``, ``frequency``, ``monetary_amt``).
     groups
         Group label per customer, aligned with ``rfm``; empty categories of a categorical
         are kept.
@@ -232,26 +232,26 @@ def group_profile(
     Returns
     -------
     pandas.DataFrame
-        Indexed by group: ``n_customers``, ``share_customers``, ``revenue_gbp``,
-        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_gbp``.
+        Indexed by group: ``n_customers``, ``share_customers``, ``revenue_amt``,
+        ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_amt``.
     """
-    require_columns(rfm, ("recency_days", "frequency", "monetary_gbp"), "group_profile")
+    require_columns(rfm, ("recency_days", "frequency", "monetary_amt"), "group_profile")
     g = rfm.groupby(groups, observed=False)
     out = pd.DataFrame(
         {
             "n_customers": g.size(),
-            "revenue_gbp": g["monetary_gbp"].sum(),
+            "revenue_amt": g["monetary_amt"].sum(),
             "median_recency_days": g["recency_days"].median(),
             "median_frequency": g["frequency"].median(),
-            "median_monetary_gbp": g["monetary_gbp"].median(),
+            "median_monetary_amt": g["monetary_amt"].median(),
         }
     )
     if order is not None:
         out = out.reindex(list(order))
         out["n_customers"] = out["n_customers"].fillna(0).astype("int64")
-        out["revenue_gbp"] = out["revenue_gbp"].fillna(0.0)
+        out["revenue_amt"] = out["revenue_amt"].fillna(0.0)
     out.insert(1, "share_customers", out["n_customers"] / out["n_customers"].sum())
-    out.insert(3, "share_revenue", out["revenue_gbp"] / out["revenue_gbp"].sum())
+    out.insert(3, "share_revenue", out["revenue_amt"] / out["revenue_amt"].sum())
     return out
 
 

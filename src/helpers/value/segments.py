@@ -72,8 +72,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 # clustering
 # --------------------------------------------------------------------------------------------
 def cluster_features(rfm: pd.DataFrame) -> pd.DataFrame:
-    """log1p then z-score of ``recency_days``, ``frequency`` and ``monetary_gbp``."""
-    cols = ["recency_days", "frequency", "monetary_gbp"]
+    """log1p then z-score of ``recency_days``, ``frequency`` and ``monetary_amt``."""
+    cols = ["recency_days", "frequency", "monetary_amt"]
     require_columns(rfm, cols, "cluster_features")
     if (rfm[cols] < 0).to_numpy().any():
         raise ValueError("cluster_features: negative recency, frequency or monetary values")
@@ -155,7 +155,7 @@ def fit_clusters(features: pd.DataFrame, k: int, seed: int = 42) -> pd.Series:
         raise ValueError(f"fit_clusters: k={k} must be in 2..{len(features) - 1}")
     km = _kmeans(features.to_numpy(dtype=float), k, seed)
     c = pd.DataFrame(km.cluster_centers_, columns=features.columns)
-    value = c["frequency"] + c["monetary_gbp"] - c["recency_days"]
+    value = c["frequency"] + c["monetary_amt"] - c["recency_days"]
     order = value.sort_values(ascending=False).index.to_numpy()
     relabel = np.empty(k, dtype=np.int64)
     relabel[order] = np.arange(1, k + 1)
@@ -220,12 +220,12 @@ def playbook_table(values: pd.DataFrame) -> pd.DataFrame:
     """Action per tier x segment cell with customers, their count and predicted CLV.
 
     ``values`` needs ``tier``, ``segment`` and a CLV column (``clv_12m`` or the like: the output
-    column is named after it, ``clv_12m_gbp``).
+    column is named after it, ``clv_12m_amt``).
     """
     require_columns(values, ("tier", "segment"), "playbook_table")
     clv_col = find_clv_column(values)
     g = values.groupby(["tier", "segment"], observed=True)
-    t = pd.DataFrame({"n_customers": g.size(), f"{clv_col}_gbp": g[clv_col].sum()}).reset_index()
+    t = pd.DataFrame({"n_customers": g.size(), f"{clv_col}_amt": g[clv_col].sum()}).reset_index()
     t = t[t["n_customers"] > 0]
     t["action"] = [
         f"{TIER_ACTIONS[str(tr)]}; {SEGMENT_ACTIONS[str(sg)]}"

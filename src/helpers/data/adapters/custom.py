@@ -415,7 +415,7 @@ def _quantities(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
     return q.where(~bad_q, 0).fillna(0).round().astype("int64")
 
 
-def _prices_gbp(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
+def _prices_amt(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
     """Unit prices converted to GBP (null where set aside); non-numbers and absurd set aside."""
     column = m.columns["unit_price"]
     p_raw = df[column]
@@ -524,7 +524,7 @@ def to_raw_lines(df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None = None
     marks = _SetAside.empty(df, m.source_label)
     ts = _timestamps(df, m, today, marks)
     qty = _quantities(df, m, marks)
-    price = _prices_gbp(df, m, marks)
+    price = _prices_amt(df, m, marks)
     inv, qty = _canonical_cancellations(df, m, qty, marks)
     return _line_frame(df, m, marks, inv, qty, ts, price)
 
@@ -586,7 +586,7 @@ def read(
     lines = check_raw_columns(lines, m.source_label)
     if m.currency != "GBP" and m.fx_to_gbp == 1.0:
         log.warning(
-            "%s: prices are in %s (no fx_to_gbp given); the *_gbp columns will hold %s",
+            "%s: prices are in %s (no fx_to_gbp given); the *_amt columns will hold %s",
             m.name,
             m.currency,
             m.currency,
