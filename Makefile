@@ -2,24 +2,42 @@
 #
 # Variables (set on the command line, e.g. `make all DATASET=synthetic CUTOFF=2011-09-01`):
 #   DATASET       online_retail_ii (default) | synthetic | custom
+#   RUN           names this run's folders reports/RUN/, data/interim/RUN/, data/processed/RUN/
+#                 (default: the DATASET name; online_retail_ii writes reports/), so several custom
+#                 runs live side by side: make all DATASET=custom MAPPING=a.yaml RUN=a
 #   CRM_DATA_DIR  folder that already holds the Online Retail II files (else data/raw/, else download)
 #   CUTOFF        ISO date of the analysis ("" = the day after the last order)
 #   SEED          the one seed for all randomness (default 42)
-#   MAPPING       mapping YAML for DATASET=custom (see docs/mapping.md)
+#   MAPPING       mapping YAML for DATASET=custom (see docs/mapping.md); the mapping and the
+#                 export(s) it names are inputs of notebook 01: editing either re-runs everything
 #   ENGINE        data-layer engine: duckdb (default, embedded; pandas is an alias) | spark
 #                 (Apache Spark, needs `make setup-spark` and Java 17; see docs/spark.md)
 #   PARAMS        extra notebook parameters, e.g. PARAMS="churn_horizon_days=60 n_quantiles=4"
 #   OFFLINE=1     never try to download
-#   BENCH_ARGS    extra arguments of `make bench`, e.g. BENCH_ARGS="--full --e2e"
+#   BENCH_ARGS    extra arguments of `make bench`, e.g. BENCH_ARGS="--full --e2e" (shell words)
+#
+# Quoting: DATASET, RUN, CRM_DATA_DIR, CUTOFF, SEED, MAPPING, ENGINE, PARAMS, OFFLINE and
+# SYNTH_CUSTOMERS are taken literally: make does not expand $(...) in them, and no shell reads
+# them as command text (recipes get them from the environment as CRM_MAKE_*, where helpers.cli
+# splits and checks them). PARAMS is name=value words; quote a value with spaces:
+# PARAMS="key_file='/my keys/k'". `make check-params` shows what the notebooks would get.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# Values from the command line or the environment, taken literally (never expanded by make).
+USER_VARS := DATASET RUN CRM_DATA_DIR CUTOFF SEED MAPPING ENGINE PARAMS OFFLINE SYNTH_CUSTOMERS
+$(foreach v,$(USER_VARS),$(if $(filter command environment,$(firstword $(origin $(v)))),\
+	$(eval override $(v) := $$(value $(v)))))
+# $(call shq,TEXT): TEXT as one single-quoted shell word (for the one $(shell) below).
+shq = '$(subst ','\'',$(1))'
+
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATASET ?= online_retail_ii
+RUN ?= $(DATASET)
 CRM_DATA_DIR ?=
 CUTOFF ?=
 SEED ?= 42
@@ -32,21 +50,54 @@ SYNTH_CUSTOMERS ?= 4000
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-ifeq ($(DATASET),online_retail_ii)
+# RUN names folders and appears in recipes, so it is checked here (helpers.cli checks it again).
+ifeq ($(strip $(RUN)),)
+override RUN := $(DATASET)
+endif
+RUN_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P \
+	Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 _ - .
+drop_chars = $(if $(2),$(call drop_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,99,$(2))),$(1))
+ifneq ($(strip $(call drop_chars,$(RUN),$(RUN_CHARS)))$(filter-out 1,$(words $(RUN)))$(filter -% .%,$(RUN)),)
+$(error RUN=$(RUN): a run name is one word of letters, digits, '_', '-' and '.' (not starting with '-' or '.'); default: the DATASET name)
+endif
+ifneq ($(filter notebooks figures logs exports $(filter-out $(DATASET),online_retail_ii synthetic custom),$(RUN)),)
+$(error RUN=$(RUN) is reserved (a folder of reports/ or another dataset's name); choose another name)
+endif
+
+# The programs read the variables from here (helpers.cli make_settings), never from a command line.
+export CRM_MAKE_DATASET := $(DATASET)
+export CRM_MAKE_RUN := $(RUN)
+export CRM_MAKE_SEED := $(SEED)
+export CRM_MAKE_ENGINE := $(ENGINE)
+export CRM_MAKE_CUTOFF := $(CUTOFF)
+export CRM_MAKE_MAPPING := $(MAPPING)
+export CRM_MAKE_PARAMS := $(PARAMS)
+export CRM_MAKE_DATA_DIR := $(CRM_DATA_DIR)
+export CRM_MAKE_SYNTH_CUSTOMERS := $(SYNTH_CUSTOMERS)
+
+ifeq ($(RUN),online_retail_ii)
 REPORTS := reports
 else
-REPORTS := reports/$(DATASET)
+REPORTS := reports/$(RUN)
 endif
 STAMPS := $(REPORTS)/.stamps
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 NB_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
 HELPERS := $(shell find src/helpers -name '*.py' 2>/dev/null)
-RUN_ARGS := --dataset $(DATASET) -p seed=$(SEED) -p engine=$(ENGINE) \
-	$(if $(CUTOFF),-p cutoff=$(CUTOFF)) $(if $(MAPPING),-p mapping=$(MAPPING)) \
-	$(foreach p,$(PARAMS),-p $(p))
+# DATASET=custom: the mapping file and the export(s) it names, as helpers.data.mapping resolves
+# them, escaped for make. (The vars stamp records their size and time too, for names make cannot
+# take and for an export replaced by an older file.)
+ifeq ($(DATASET),custom)
+ifneq ($(MAPPING),)
+MAPPING_INPUTS := $(shell $(PY) -m helpers.cli inputs --make --mapping=$(call shq,$(MAPPING)) 2>/dev/null)
+endif
+endif
+DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CRM_MAKE_SEED" \
+	--synth-customers="$$CRM_MAKE_SYNTH_CUSTOMERS" \
+	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
-.PHONY: help setup setup-spark data all demo test test-fast lint reports verify bench \
-	privacy-scan clean clean-data FORCE
+.PHONY: help setup setup-spark data all check-params demo test test-fast lint reports verify \
+	bench privacy-scan clean clean-data FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,34 +123,35 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 	@touch $@
 
 data: $(VENV)/.installed ## acquire raw data (CRM_DATA_DIR, data/raw/, or UCI download with SHA-256 check)
-	@$(PY) -m helpers.cli data --dataset $(DATASET) --seed $(SEED) \
-		--synth-customers $(SYNTH_CUSTOMERS) \
-		$(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR)) $(if $(OFFLINE),--no-download)
+	@$(DATA_CMD)
 
-# A stamp of the Make variables, rewritten only when they change, so that changing CUTOFF or
-# SEED re-runs the notebooks while a plain `make all` re-runs only what changed.
-$(STAMPS)/vars: FORCE
-	@mkdir -p $(STAMPS)
-	@echo "$(RUN_ARGS)" | cmp -s - $@ || echo "$(RUN_ARGS)" > $@
+# A stamp of the Make variables (checked: a bad PARAMS stops here), rewritten only when they
+# change, so that changing CUTOFF or SEED re-runs the notebooks while a plain `make all`
+# re-runs only what changed.
+$(STAMPS)/vars: FORCE | $(VENV)/.installed
+	@$(PY) -m helpers.cli make-vars --stamp $@
+
+check-params: $(VENV)/.installed ## check the variables and print what the notebooks would get (runs nothing)
+	@$(PY) -m helpers.cli make-vars --check
 
 # Each notebook depends on its source, the helpers, its parameters and the notebook before it.
 $(STAMPS)/%.done: notebooks/%.ipynb $(HELPERS) $(wildcard notebooks/params/*.yaml) $(STAMPS)/vars
-	@$(PY) -m helpers.cli run $< $(RUN_ARGS)
+	@$(PY) -m helpers.cli run $< --from-make
 	@touch $@
 
 # Chain: notebook N waits for notebook N-1.
 $(foreach i,$(shell seq 2 $(words $(NB_STAMPS))),$(eval $(word $(i),$(NB_STAMPS)): $(word $(shell expr $(i) - 1),$(NB_STAMPS))))
 
-# The first notebook also depends on the data being there.
-$(firstword $(NB_STAMPS)): $(STAMPS)/data
+# The first notebook also depends on the data being there, and on the mapping and its export.
+$(firstword $(NB_STAMPS)): $(STAMPS)/data $(MAPPING_INPUTS)
 
 $(STAMPS)/data: $(VENV)/.installed
 	@mkdir -p $(STAMPS)
-	@$(MAKE) --no-print-directory data
+	@$(DATA_CMD)
 	@touch $@
 
 all: $(VENV)/.installed $(NB_STAMPS) ## run every notebook in order (only what changed) and render reports/
-	@$(PY) -m helpers.cli timings --dataset $(DATASET)
+	@$(PY) -m helpers.cli timings --from-make
 
 demo: ## offline demo: the whole workbook on a small synthetic CRM (no network)
 	@$(MAKE) --no-print-directory all DATASET=synthetic OFFLINE=1
@@ -118,16 +170,18 @@ reports: $(VENV)/.installed ## build reports/index.html and reports/README.md fr
 	$(PY) -m helpers.results.pages build --reports-dir $(REPORTS)
 
 verify: $(VENV)/.installed ## re-run the study and compare metrics.json with the committed one
-	$(PY) -m helpers.results.verify --dataset $(DATASET) $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR))
+	$(PY) -m helpers.results.verify --dataset="$$CRM_MAKE_DATASET" \
+		$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR")
 
 bench: $(VENV)/.installed ## benchmarks: end-to-end time, stage profile, scaling, tool comparison
-	$(PY) bench/run_all.py $(if $(CRM_DATA_DIR),--search-dir $(CRM_DATA_DIR)) $(BENCH_ARGS)
+	$(PY) bench/run_all.py $(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(BENCH_ARGS)
 
 privacy-scan: $(VENV)/.installed ## scan reports/ and exports for raw customer IDs and e-mails
 	$(PY) scripts/privacy_scan.py reports
 
 clean: ## remove executed notebooks, stamps and derived data (keeps raw data and curated reports)
-	rm -rf reports/.stamps reports/*/.stamps reports/notebooks reports/logs reports/synthetic reports/custom
+	for d in reports/*/.stamps; do [[ -d "$$d" ]] && rm -rf -- "$${d%/.stamps}"; done; true
+	rm -rf reports/.stamps reports/notebooks reports/logs reports/synthetic reports/custom
 	rm -rf data/interim/* data/processed/*
 	@touch data/interim/.gitkeep data/processed/.gitkeep
 

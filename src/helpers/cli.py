@@ -2,6 +2,11 @@
 
 ``python -m helpers.cli data --dataset online_retail_ii --search-dir ../shared/datasets``
 ``python -m helpers.cli run notebooks/01_collect_clean.ipynb --dataset online_retail_ii``
+``python -m helpers.cli inputs --mapping examples/mapping_example.yaml`` (files a mapping reads)
+
+The Makefile passes its variables (DATASET, RUN, SEED, ENGINE, CUTOFF, MAPPING, PARAMS) through
+the environment as ``CRM_MAKE_<NAME>`` and calls ``run --from-make`` / ``make-vars``: the values
+are split and checked here, in Python, and taken literally; no shell ever evaluates them.
 
 Errors the user can fix (no data, bad parameters, a failing notebook) end with a clear message
 and exit code 2 (data/parameters) or 1 (notebook failed); never a bare traceback.
@@ -10,11 +15,14 @@ and exit code 2 (data/parameters) or 1 (notebook failed); never a bare traceback
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
+import shlex
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +34,63 @@ log = logging.getLogger("helpers.cli")
 
 KERNEL = "crm-workbook"
 
+MAKE_ENV = {
+    k: f"CRM_MAKE_{k.upper()}"
+    for k in ("dataset", "run", "seed", "engine", "cutoff", "mapping", "params")
+}
+"""Environment variables through which the Makefile passes its variables to this driver."""
 
-def dataset_paths(dataset: str, root: Path = Path(".")) -> dict[str, str]:
-    """Standard folders for ``dataset`` (relative to the project root)."""
-    reports = "reports" if dataset == "online_retail_ii" else f"reports/{dataset}"
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+RESERVED_RUNS = ("notebooks", "figures", "logs", "exports")
+"""Folders of reports/ that a run name must not take (nor another dataset's name)."""
+
+PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SET_BY_MAKE = ("dataset", "interim_dir", "processed_dir", "reports_dir")
+"""Parameters PARAMS may not set: they follow DATASET and RUN (the stamps live there too)."""
+
+
+def check_run(run: str, dataset: str) -> str:
+    """Validate a run name (the folder under reports/ and data/interim|processed/)."""
+    if not RUN_NAME.fullmatch(run):
+        raise config.ParameterError(
+            f"RUN={run!r}: a run name is one word of letters, digits, '_', '-' and '.' "
+            "(not starting with '-' or '.'); it names reports/RUN/ and data/*/RUN/"
+        )
+    if run in RESERVED_RUNS or (run in config.DATASETS and run != dataset):
+        raise config.ParameterError(
+            f"RUN={run!r} is reserved (folders of reports/: {', '.join(RESERVED_RUNS)}; "
+            f"dataset names other than DATASET={dataset}); choose another name"
+        )
+    return run
+
+
+def dataset_paths(dataset: str, root: Path = Path("."), run: str | None = None) -> dict[str, str]:
+    """Standard folders for ``dataset`` (relative to the project root).
+
+    ``run`` (default: the dataset name) names the output folders, so that several runs of one
+    dataset (e.g. two custom exports) live side by side; raw data stays per dataset.
+    """
+    run = dataset if run is None else check_run(run, dataset)
+    reports = "reports" if run == "online_retail_ii" else f"reports/{run}"
     return {
         "raw_dir": str(root / "data" / "raw" / dataset),
-        "interim_dir": str(root / "data" / "interim" / dataset),
-        "processed_dir": str(root / "data" / "processed" / dataset),
+        "interim_dir": str(root / "data" / "interim" / run),
+        "processed_dir": str(root / "data" / "processed" / run),
         "reports_dir": str(root / reports),
     }
 
 
-def load_params(dataset: str, notebook: str, params_dir: Path, overrides: dict[str, Any]) -> dict:
-    """Parameters for one notebook: dataset paths < params YAML (common, then per notebook) <
-    command-line overrides."""
+def load_params(
+    dataset: str,
+    notebook: str,
+    params_dir: Path,
+    overrides: dict[str, Any],
+    run: str | None = None,
+) -> dict:
+    """Parameters for one notebook: dataset paths (of ``run``) < params YAML (common, then per
+    notebook) < command-line overrides."""
     params: dict[str, Any] = {"dataset": dataset}
-    paths = dataset_paths(dataset)
+    paths = dataset_paths(dataset, run=run)
     params.update({k: v for k, v in paths.items() if k != "raw_dir"})
     f = params_dir / f"{dataset}.yaml"
     if f.exists():
@@ -64,6 +112,118 @@ def _coerce(value: str) -> Any:
         except ValueError:
             pass
     return value
+
+
+def parse_params(text: str) -> dict[str, Any]:
+    """Split Make's ``PARAMS`` into ``{name: value}``: whitespace-separated ``name=value`` words.
+
+    Nothing is evaluated: ``;``, ``$(...)`` and backticks are plain characters of a value (which
+    is then checked like any other); a value with spaces is quoted, ``name='a b'``. A word that is
+    not ``name=value`` with a valid name is refused, naming the word.
+    """
+    try:
+        words = shlex.split(text, comments=False, posix=True)
+    except ValueError as exc:
+        raise config.ParameterError(
+            f"PARAMS={text!r}: {exc}; quote a value with spaces as name='a b'"
+        ) from None
+    out: dict[str, Any] = {}
+    problems = []
+    for word in words:
+        name, eq, value = word.partition("=")
+        if not eq:
+            problems.append(f"{word!r} is not name=value")
+        elif not PARAM_NAME.fullmatch(name):
+            problems.append(f"{name!r} (in {word!r}) is not a parameter name")
+        elif name in SET_BY_MAKE:
+            problems.append(f"{name} is set by make from DATASET and RUN (use RUN=name)")
+        else:
+            out[name] = _coerce(value)
+    if problems:
+        raise config.ParameterError(
+            "PARAMS: " + "; ".join(problems) + "\n  PARAMS is a list of name=value words, e.g. "
+            'PARAMS="churn_horizon_days=60 n_quantiles=4"; values are taken literally, never run'
+        )
+    return out
+
+
+def make_settings(environ: Mapping[str, str]) -> tuple[str, str, dict[str, Any]]:
+    """Dataset, run name and notebook overrides from the Makefile's ``CRM_MAKE_*`` variables.
+
+    SEED, ENGINE, CUTOFF and MAPPING become the parameters seed, engine, cutoff and mapping
+    (taken literally; empty means the default), then PARAMS (:func:`parse_params`) adds to or
+    replaces them. Raises :class:`config.ParameterError` naming the variable at fault.
+    """
+
+    def get(key: str) -> str:
+        return environ.get(MAKE_ENV[key], "")
+
+    dataset = get("dataset")
+    if dataset not in config.DATASETS:
+        raise config.ParameterError(
+            f"DATASET={dataset!r} unknown; valid: {', '.join(config.DATASETS)}"
+        )
+    run = check_run(get("run") or dataset, dataset)
+    overrides: dict[str, Any] = {}
+    seed = get("seed").strip()
+    if seed:
+        if not seed.isascii() or not seed.isdigit():
+            raise config.ParameterError(f"SEED={seed!r}: expected a non-negative integer")
+        overrides["seed"] = int(seed)
+    for key in ("engine", "cutoff", "mapping"):
+        value = get(key) if key == "mapping" else get(key).strip()
+        if value:
+            overrides[key] = value
+    overrides.update(parse_params(get("params")))
+    if dataset == "custom" and not str(overrides.get("mapping", "")).strip():
+        raise config.ParameterError(
+            "DATASET=custom needs MAPPING=path/to/mapping.yaml (see docs/mapping.md)"
+        )
+    config.validate_params({k: v for k, v in overrides.items() if k in config.COMMON_PARAMS})
+    return dataset, run, overrides
+
+
+_MAKE_SPECIAL = re.compile(r"([ :;*?\[])")
+
+
+def make_escape(path: str) -> str | None:
+    """``path`` written for a Make prerequisite list; ``None`` if Make cannot express it."""
+    if any(c in path for c in "\\\n\r\t"):
+        return None
+    return _MAKE_SPECIAL.sub(r"\\\1", path)
+
+
+def mapping_inputs(mapping: str | Path) -> list[Path]:
+    """The files a custom run reads: the mapping file and the export(s) it names (absolute).
+
+    Resolved by :func:`helpers.data.mapping.load_mapping` (``source.path`` is relative to the
+    mapping's folder; an ``sql`` source has no file). A mapping that does not load yields only
+    itself (notebook 01 then says what is wrong); a missing mapping file yields nothing.
+    """
+    from helpers.data.mapping import load_mapping
+
+    path = Path(mapping)
+    if not str(mapping).strip() or not path.is_file():
+        return []
+    files = [path]
+    try:
+        m = load_mapping(path)
+    except (ValueError, OSError, yaml.YAMLError):
+        return [Path(os.path.abspath(path))]
+    named = getattr(m, "paths", None) or [m.path]
+    files += [Path(p) for p in named if p is not None]
+    return list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
+
+
+def _signature(files: list[Path]) -> list[list[Any]]:
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append([str(f), st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([str(f), None, None])
+    return out
 
 
 def check_against_notebook(nb_path: Path, params: dict[str, Any]) -> dict[str, Any]:
@@ -157,9 +317,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     nb = Path(args.notebook)
     if not nb.exists():
         raise config.ParameterError(f"notebook {nb} not found")
-    overrides = dict(_split_kv(kv) for kv in args.param)
+    overrides = {**args.make_overrides, **dict(_split_kv(kv) for kv in args.param)}
     check_known_overrides(overrides, nb.parent)
-    params = load_params(args.dataset, nb.name, Path(args.params_dir), overrides)
+    params = load_params(args.dataset, nb.name, Path(args.params_dir), overrides, run=args.run)
     params = check_against_notebook(nb, params)
     if str(params.get("engine", "")).lower() == "spark":
         from helpers.data import engines
@@ -167,7 +327,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         ok, why = engines.spark_available()
         if not ok:
             raise config.ParameterError(f"engine=spark: {why}; or run with ENGINE=duckdb")
-    reports_dir = Path(params.get("reports_dir", dataset_paths(args.dataset)["reports_dir"]))
+    reports_dir = Path(
+        params.get("reports_dir", dataset_paths(args.dataset, run=args.run)["reports_dir"])
+    )
     out_nb = reports_dir / "notebooks" / nb.name
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     print(f"==> {nb.name}  [{args.dataset}]  ->  {out_nb}", flush=True)
@@ -208,7 +370,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_timings(args: argparse.Namespace) -> int:
     """Print the latest run time of each notebook of ``dataset`` (from logs/timings.tsv)."""
-    reports_dir = Path(dataset_paths(args.dataset)["reports_dir"])
+    reports_dir = Path(dataset_paths(args.dataset, run=args.run)["reports_dir"])
     f = reports_dir / "logs" / "timings.tsv"
     if not f.exists():
         print(f"no timings yet in {f}")
@@ -224,6 +386,66 @@ def cmd_timings(args: argparse.Namespace) -> int:
         print(f"  {stem:<28} {secs:8.1f} s   ({when})")
     print(f"  {'total':<28} {sum(s for _, s in latest.values()):8.1f} s")
     print(f"reports: {reports_dir}/")
+    return 0
+
+
+def cmd_make_vars(args: argparse.Namespace) -> int:
+    """Check the Makefile's variables; record them in a stamp (``--stamp``) or print them."""
+    dataset, run, overrides = args.dataset, args.run, args.make_overrides
+    inputs = mapping_inputs(overrides.get("mapping", "")) if dataset == "custom" else []
+    if args.stamp:
+        text = (
+            json.dumps(
+                {
+                    "dataset": dataset,
+                    "run": run,
+                    "parameters": overrides,
+                    "inputs": _signature(inputs),
+                },
+                indent=1,
+                sort_keys=True,
+                default=str,
+            )
+            + "\n"
+        )
+        stamp = Path(args.stamp)
+        if not stamp.exists() or stamp.read_text(encoding="utf-8") != text:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(text, encoding="utf-8")
+    if args.check:
+        check_known_overrides(overrides, Path(args.notebook_dir))
+        paths = dataset_paths(dataset, run=run)
+        print(f"dataset     {dataset}")
+        print(f"run         {run}")
+        print(
+            "folders     "
+            + "  ".join(paths[k] for k in ("reports_dir", "interim_dir", "processed_dir"))
+        )
+        print("parameters  " + (", ".join(f"{k}={v!r}" for k, v in overrides.items()) or "-"))
+        if dataset == "custom":
+            print("inputs      " + (", ".join(map(str, inputs)) or "-"))
+        print("ok: nothing was run")
+    return 0
+
+
+def cmd_inputs(args: argparse.Namespace) -> int:
+    """Print the files a mapping reads, one per line (``--make``: escaped, on one line)."""
+    files = mapping_inputs(args.mapping)
+    if not args.make:
+        for f in files:
+            print(f)
+        return 0
+    words = []
+    for f in files:
+        word = make_escape(str(f))
+        if word is None:
+            print(
+                f"inputs: {f!r} cannot be a Make prerequisite; the vars stamp still tracks it",
+                file=sys.stderr,
+            )
+        else:
+            words.append(word)
+    print(" ".join(words))
     return 0
 
 
@@ -298,26 +520,54 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--synth-end", default="2011-12-09")
     r = sub.add_parser("run", help="run one notebook with papermill and render it")
     r.add_argument("notebook")
-    r.add_argument("--dataset", required=True)
+    r.add_argument("--dataset")
+    r.add_argument("--run", help="name of the output folders (default: the dataset)")
+    r.add_argument(
+        "--from-make",
+        action="store_true",
+        help="dataset, run and parameters from the CRM_MAKE_* environment",
+    )
     r.add_argument("--params-dir", default="notebooks/params")
     r.add_argument("-p", "--param", action="append", default=[], help="name=value override")
     r.add_argument("--kernel", default=KERNEL)
     r.add_argument("--progress", action="store_true")
     r.add_argument("--no-input", action="append", default=["07_case_study"])
     t = sub.add_parser("timings", help="print the latest timing of each notebook")
-    t.add_argument("--dataset", required=True)
+    t.add_argument("--dataset")
+    t.add_argument("--run", help="name of the output folders (default: the dataset)")
+    t.add_argument("--from-make", action="store_true")
+    v = sub.add_parser("make-vars", help="check the Makefile's variables (CRM_MAKE_*)")
+    v.add_argument("--stamp", help="record them in this file (rewritten only on a change)")
+    v.add_argument("--check", action="store_true", help="also check names; print what is passed")
+    v.add_argument("--notebook-dir", default="notebooks")
+    i = sub.add_parser("inputs", help="files a mapping reads (the mapping and its export)")
+    i.add_argument("--mapping", required=True)
+    i.add_argument("--make", action="store_true", help="escaped for a Make prerequisite list")
     args = ap.parse_args(argv)
+    if args.cmd == "make-vars":
+        args.from_make = True
     logging.basicConfig(
         level=logging.INFO if os.environ.get("CRM_VERBOSE") else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if getattr(args, "dataset", None) not in config.DATASETS:
+    if args.cmd == "inputs":
+        return cmd_inputs(args)
+    args.make_overrides = {}
+    try:
+        if getattr(args, "from_make", False):
+            args.dataset, args.run, args.make_overrides = make_settings(os.environ)
+    except config.ParameterError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 2
+    if args.dataset not in config.DATASETS:
         print(
             f"error: dataset {args.dataset!r} unknown; valid: {', '.join(config.DATASETS)}",
             file=sys.stderr,
         )
         return 2
     try:
+        if args.cmd == "make-vars":
+            return cmd_make_vars(args)
         if args.cmd == "timings":
             return cmd_timings(args)
         return cmd_data(args) if args.cmd == "data" else cmd_run(args)

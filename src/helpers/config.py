@@ -92,9 +92,15 @@ def resolve_cutoff(cutoff: str, order_ts: pd.Series) -> pd.Timestamp:
     Raises
     ------
     ParameterError
-        If ``cutoff`` is not an ISO date or lies outside the data's date range.
+        If ``cutoff`` is not an ISO date or lies outside the data's date range, or there are
+        no dated orders at all.
     """
     first, last = order_ts.min(), order_ts.max()
+    if pd.isna(first) or pd.isna(last):
+        raise ParameterError(
+            "cutoff: the data has no dated orders (every line was set aside by cleaning, or no "
+            "timestamp could be parsed); see the cleaning ledger of notebook 01"
+        )
     if not cutoff:
         return (last + pd.Timedelta(days=1)).normalize()
     ts = parse_date(cutoff, "cutoff")

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers.data import cleaning
+from helpers.data import cleaning, ingest
 from helpers.data.adapters import custom
 
 TODAY = pd.Timestamp("2012-01-01")
@@ -159,6 +159,9 @@ class Case:
     build: Callable[[Path], Path]
     reasons: tuple[str, ...] = ()  # set-aside reasons the case must produce
     revenue_in_amt: float | None = None  # hand-worked raw revenue, when known
+    absent: tuple[str, ...] = ()  # set-aside reasons the case must NOT produce
+    warning: str | None = None  # regex one of the source's warnings must match
+    message: str | None = None  # regex an error message must match (e.g. the limit named)
 
 
 @dataclass
@@ -175,6 +178,7 @@ class Outcome:
     file_records: int | None = None
     revenue_in_amt: float | None = None
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 def _csv_text(rows: list[list[str]], header: list[str] = HEADER, sep: str = ",") -> str:
@@ -288,7 +292,8 @@ def _gzip(folder: Path, truncate: bool) -> Path:
     data = gzip.compress(_csv_text(BASE_ROWS * 50).encode())
     if truncate:
         data = data[: len(data) // 2]
-    return _write(folder, data, _mapping(path="export.csv.gz"), name="export.csv.gz")
+    m = _mapping(path="export.csv.gz", rules={"drop_exact_duplicates": True})
+    return _write(folder, data, m, name="export.csv.gz")
 
 
 def _mixed_dates(listed: bool) -> Callable[[Path], Path]:
@@ -300,6 +305,68 @@ def _mixed_dates(listed: bool) -> Callable[[Path], Path]:
 def _embedded(d: Path) -> Path:
     rows = _rows(Description={0: 'WHITE "HANGING"\nHEART, large', 3: "BIRD\r\nORNAMENT"})
     return _write(d, _csv_text(rows))
+
+
+def _all_rows(column: str, value: str) -> list[list[str]]:
+    """Base rows with one column set to ``value`` on every row."""
+    return _rows(**{column: dict.fromkeys(range(len(BASE_ROWS)), value)})
+
+
+def _all_cancelled(d: Path) -> Path:
+    rows = [["C" + r[0].lstrip("C"), *r[1:3], str(-abs(int(r[3]))), *r[4:]] for r in BASE_ROWS]
+    return _write(d, _csv_text(rows))
+
+
+def _gzip_bomb(d: Path) -> Path:
+    """A CSV header then 200 MiB of blank lines, as concatenated gzip members (about 200 KiB):
+    beyond the 100-fold / 64 MiB limit on decompressed size."""
+    member = gzip.compress(b"\n" * (8 << 20), compresslevel=9)
+    head = gzip.compress(_csv_text(BASE_ROWS).encode())
+    return _write(d, head + member * 25, _mapping(path="export.csv.gz"), name="export.csv.gz")
+
+
+def _line_ids(d: Path) -> Path:
+    """30 customers with three lines each, every line its own "invoice" (a line id)."""
+    rows = [
+        [
+            str(700000 + 3 * c + k),
+            f"SKU{k}",
+            "ITEM",
+            "2",
+            f"2010-12-0{k + 1} 10:00",
+            "1.50",
+            str(20000 + c),
+            "United Kingdom",
+        ]
+        for c in range(30)
+        for k in range(3)
+    ]
+    return _write(d, _csv_text(rows))
+
+
+ALIAS_BOMB = "\n".join(
+    ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    + ["source: {path: export.csv}", "columns: *a8", ""]
+)
+"""Billion laughs: nine lines that expand to 10^9 strings."""
+
+
+def _whitespace_export(d: Path) -> Path:
+    """CDNOW-like: whitespace separated, no header, CRLF, leading blanks, YYYYMMDD dates, line
+    totals, no invoice, no product; two lines of customer 00002 on one day form one order."""
+    text = (
+        " 00001 19970101  1   11.77\r\n 00002 19970112  1   12.00\r\n"
+        " 00002 19970112  5   77.00\r\n 00003 19970102  2   20.76\r\n"
+    )
+    m = {
+        "version": 1,
+        "source": {"path": "export.txt", "delimiter": "whitespace", "header": False},
+        "columns": {"customer_id": 0, "invoice_ts": 1, "quantity": 2, "line_total": 3},
+        "parse": {"date_format": "%Y%m%d"},
+        "currency": "USD",
+    }
+    return _write(d, text, m, name="export.txt")
 
 
 BAD_MAPPING_UNKNOWN = dict(_mapping(), colums={"invoice": "InvoiceNo"})
@@ -455,7 +522,11 @@ CASES: list[Case] = [
         "absurd_quantity",
         "quantity 10^12 and 80,995",
         "quarantine",
-        lambda d: _write(d, _csv_text(_rows(Quantity={0: "1000000000000", 3: "80995"}))),
+        lambda d: _write(
+            d,
+            _csv_text(_rows(Quantity={0: "1000000000000", 3: "80995"})),
+            _mapping(path="export.csv", rules={"max_quantity": 20000}),
+        ),
         ("bad_quantity", "extreme_quantity"),
     ),
     Case(
@@ -582,6 +653,72 @@ CASES: list[Case] = [
         lambda d: _write(d, _csv_text(BASE_ROWS), _mapping(path="nope.csv")),
     ),
     Case(
+        "all_cancellations",
+        "every line a cancellation",
+        "error",
+        _all_cancelled,
+        message=r"export\.csv: no line is left after cleaning.*cancellation",
+    ),
+    Case(
+        "all_dates_unparseable",
+        "every date unparseable",
+        "error",
+        lambda d: _write(d, _csv_text(_all_rows("InvoiceDate", "soon"))),
+        message=r"no line is left after cleaning.*bad_date 8.*row 1, column 'InvoiceDate'",
+    ),
+    Case(
+        "gzip_bomb",
+        "200 MiB of blank lines in 200 KiB of gzip",
+        "error",
+        _gzip_bomb,
+        message=r"export\.csv\.gz: decompresses to more than 67,108,864 bytes, the limit",
+    ),
+    Case(
+        "yaml_alias_bomb",
+        "mapping with nested aliases expanding to 10^9 nodes",
+        "error",
+        lambda d: _write(d, _csv_text(BASE_ROWS), ALIAS_BOMB),
+        message=r"mapping\.yaml: YAML expands to more than 10,000 nodes.*limit is 10,000",
+    ),
+    Case(
+        "invoice_is_customer",
+        "invoice mapped to the customer id column",
+        "quarantine",
+        lambda d: _write(
+            d,
+            _csv_text(BASE_ROWS),
+            _mapping(
+                columns={**BASE_MAPPING["columns"], "invoice": "CustomerID"},
+                cancellations={"negative_quantity": True},
+            ),
+        ),
+        ("missing_value",),  # the guest line has no invoice now
+        warning=r"columns\.invoice and columns\.customer_id both map to 'CustomerID'",
+    ),
+    Case(
+        "invoice_unique_per_line",
+        "a line id mapped as invoice: one line per invoice",
+        "accepted",
+        _line_ids,
+        warning=r"export\.csv: invoice is unique per line for 100% of the 30 customers",
+    ),
+    Case(
+        "repeat_lines_kept",
+        "two identical lines and an article code TESTSIEGER-1 (neutral rules keep both)",
+        "quarantine",
+        lambda d: _write(d, _csv_text(_rows(StockCode={1: "TESTSIEGER-1"}) + [BASE_ROWS[0]])),
+        ("cancellation",),
+        BASE_REVENUE_GBP + 15.30,
+        absent=("exact_duplicate", "non_product"),
+    ),
+    Case(
+        "whitespace_no_header",
+        "CDNOW-like text: whitespace, no header, YYYYMMDD, line totals, no invoice or product",
+        "accepted",
+        _whitespace_export,
+        revenue_in_amt=11.77 + 12.00 + 77.00 + 20.76,
+    ),
+    Case(
         "million_rows_one_bad",
         "1,000,000 rows, row 999,994 has a bad date",
         "quarantine",
@@ -601,8 +738,11 @@ def count_records(path: Path, m_path: Path) -> int:
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     text = data.decode(src.get("encoding", "utf-8"))
+    header = 1 if src.get("header", True) else 0
+    if src.get("delimiter") == "whitespace":
+        return sum(1 for line in text.splitlines() if line.strip()) - header
     reader = csv.reader(io.StringIO(text), delimiter=src.get("delimiter", ","))
-    return sum(1 for r in reader if r) - 1
+    return sum(1 for r in reader if r) - header
 
 
 def run_case(case: Case, folder: Path) -> Outcome:
@@ -614,7 +754,19 @@ def run_case(case: Case, folder: Path) -> Outcome:
     except ValueError as exc:
         return Outcome(case.name, "error", str(exc), seconds=time.perf_counter() - t0)
     lines = src.lines
-    res = cleaning.clean(lines)
+    res = cleaning.clean(lines, src.rules)  # the rule set the mapping asks for (neutral default)
+    try:
+        ingest.build_canonical(res.kept, src)
+    except ValueError as exc:  # nothing left to analyse
+        return Outcome(
+            case.name,
+            "error",
+            str(exc),
+            len(lines),
+            res.totals["rows_kept"],
+            seconds=time.perf_counter() - t0,
+            warnings=list(src.warnings),
+        )
     check = cleaning.reconcile_with_raw(res.ledger, lines)
     reasons = res.quarantine["reason"].value_counts().to_dict()
     first = ""
@@ -640,6 +792,7 @@ def run_case(case: Case, folder: Path) -> Outcome:
         count_records(data_file, m_path),
         res.totals["revenue_in_amt"],
         time.perf_counter() - t0,
+        list(src.warnings),
     )
 
 

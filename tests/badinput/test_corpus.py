@@ -49,6 +49,8 @@ def _check(case: Case, outcome: Outcome) -> None:
         assert re.search(r"(export|big)\.[a-z.]+|mapping\.yaml", msg), msg
         # ... and where: a column, a row/line, a mapping key, or the whole file's problem
         assert re.search(r"column|row|line|key|columns\.|source\.|empty|gzip|encoding", msg), msg
+        if case.message:
+            assert re.search(case.message, msg), msg
         return
     assert outcome.handled != "error", f"{case.name}: unexpected error {outcome.message}"
     assert outcome.handled == case.expect, f"{case.name}: expected {case.expect}: {outcome}"
@@ -58,6 +60,12 @@ def _check(case: Case, outcome: Outcome) -> None:
         assert outcome.reasons.get(r, 0) >= 1, f"{case.name}: expected reason {r}: {outcome}"
     if case.revenue_in_amt is not None:
         assert outcome.revenue_in_amt == pytest.approx(case.revenue_in_amt, abs=1e-9)
+    for r in case.absent:
+        assert r not in outcome.reasons, f"{case.name}: reason {r} should not fire: {outcome}"
+    if case.warning:
+        assert any(re.search(case.warning, w) for w in outcome.warnings), outcome.warnings
+    else:
+        assert outcome.warnings == [], f"{case.name}: unexpected warning {outcome.warnings}"
     if any(r.startswith(("bad_", "future_", "missing_q")) for r in case.reasons):
         assert re.search(r"row \d+, column '\w+'", outcome.message), outcome.message
 

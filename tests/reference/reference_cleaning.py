@@ -20,7 +20,10 @@ def is_non_product(codes: pd.Series, rules: CleaningRules | None = None) -> pd.S
     rules = rules or CleaningRules()
     up = codes.astype("string").str.strip().str.upper()
     in_list = up.isin({c.upper() for c in rules.non_product_codes})
-    pat = up.str.contains(rules.non_product_pattern, flags=re.IGNORECASE, regex=True)
+    if rules.non_product_pattern is None:
+        pat = pd.Series(False, index=codes.index)
+    else:
+        pat = up.str.contains(rules.non_product_pattern, flags=re.IGNORECASE, regex=True)
     return (in_list | pat.fillna(False)).fillna(False).astype(bool)
 
 
@@ -127,8 +130,10 @@ def reference_reasons(raw: pd.DataFrame, rules: CleaningRules | None = None) -> 
         mark(is_canc, "cancellation")
     mark(is_non_product(df["stock_code"], rules), "non_product")
     mark(df["quantity"] <= 0, "non_positive_quantity")
-    mark(df["unit_price"] <= 0, "non_positive_price")
-    mark(df["quantity"] > rules.max_quantity, "extreme_quantity")
+    zero_ok = rules.keep_zero_price
+    mark(df["unit_price"] < 0 if zero_ok else df["unit_price"] <= 0, "non_positive_price")
+    if rules.max_quantity is not None:
+        mark(df["quantity"] > rules.max_quantity, "extreme_quantity")
 
     return pd.DataFrame({"line_id": df["line_id"], "reason": reason.astype("string"),
                          "detail": detail.astype("string")})

@@ -120,3 +120,129 @@ def test_unknown_engine_is_refused():
 
     with pytest.raises(ValueError, match="choose one of duckdb, spark"):
         engines.get_engine("polars")
+
+
+# --- Make variables: literal values, run folders, mapping inputs (issue 17, item 4) ---------
+
+def _env(**kw):
+    """Every CRM_MAKE_* variable (so that one inherited from an outer make cannot leak in)."""
+    base = dict.fromkeys(cli.MAKE_ENV, "")
+    base.update(dataset="synthetic", seed="42", engine="duckdb")
+    base.update(kw)
+    return {cli.MAKE_ENV[k]: v for k, v in base.items()}
+
+
+@pytest.mark.parametrize(
+    "params,bad",
+    [
+        ("x=1;touch /tmp/never", "'/tmp/never' is not name=value"),
+        ("x=$(touch /tmp/never)", "'/tmp/never)' is not name=value"),
+        ("x=`touch /tmp/never`", "'/tmp/never`' is not name=value"),
+        ("a-b=1", "'a-b' (in 'a-b=1') is not a parameter name"),
+        ("reports_dir=/elsewhere", "reports_dir is set by make"),
+        ("x='unbalanced", "No closing quotation"),
+    ],
+)
+def test_params_refused_naming_the_word(params, bad):
+    with pytest.raises(config.ParameterError) as exc:
+        cli.parse_params(params)
+    assert bad in str(exc.value)
+
+
+def test_params_values_are_literal():
+    got = cli.parse_params("n_quantiles=4 key_file='/my keys/$(id);`id`' flag=true")
+    assert got == {"n_quantiles": 4, "key_file": "/my keys/$(id);`id`", "flag": True}
+    assert cli.parse_params("") == {}
+
+
+def test_make_settings_take_values_literally():
+    dataset, run, over = cli.make_settings(
+        _env(dataset="custom", run="cdnow", mapping="my data/m;$(x).yaml",
+             cutoff="2011-06-01", params="churn_horizon_days=60")
+    )
+    assert (dataset, run) == ("custom", "cdnow")
+    assert over == {"seed": 42, "engine": "duckdb", "cutoff": "2011-06-01",
+                    "mapping": "my data/m;$(x).yaml", "churn_horizon_days": 60}
+    with pytest.raises(config.ParameterError, match=r"cutoff='2024-06-01;rm\$\{IFS\}"):
+        cli.make_settings(_env(params="cutoff=2024-06-01;rm${IFS}-rf${IFS}/some/dir"))
+    with pytest.raises(config.ParameterError, match="SEED='4;2'"):
+        cli.make_settings(_env(seed="4;2"))
+    with pytest.raises(config.ParameterError, match="DATASET='x;y' unknown"):
+        cli.make_settings(_env(dataset="x;y"))
+    with pytest.raises(config.ParameterError, match="needs MAPPING"):
+        cli.make_settings(_env(dataset="custom"))
+
+
+@pytest.mark.parametrize("run", ["a b", "../x", ".x", "-x", "x;y", "", "notebooks", "custom"])
+def test_bad_run_names_are_refused(run):
+    with pytest.raises(config.ParameterError, match="RUN="):
+        cli.check_run(run, "synthetic")
+
+
+def test_run_names_the_output_folders(tmp_path):
+    p = cli.dataset_paths("custom", run="cdnow")
+    assert p == {"raw_dir": "data/raw/custom", "interim_dir": "data/interim/cdnow",
+                 "processed_dir": "data/processed/cdnow", "reports_dir": "reports/cdnow"}
+    assert cli.dataset_paths("custom") == cli.dataset_paths("custom", run="custom")
+    got = cli.load_params("custom", "02_profile.ipynb", tmp_path, {}, run="cdnow")
+    assert got["reports_dir"] == "reports/cdnow" and got["dataset"] == "custom"
+
+
+def test_mapping_inputs_are_the_mapping_and_its_export(tmp_path, capsys):
+    from pathlib import Path
+
+    src = Path("examples/mapping_example.yaml").read_text(encoding="utf-8")
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    export = folder / "shop export;1.csv"
+    export.write_bytes(Path("examples/shop_export.csv").read_bytes())
+    mapping = folder / "map ping.yaml"
+    mapping.write_text(src.replace("path: shop_export.csv", 'path: "shop export;1.csv"'),
+                       encoding="utf-8")
+    assert cli.mapping_inputs(mapping) == [mapping.absolute(), export.absolute()]
+    assert cli.main(["inputs", "--mapping", str(mapping), "--make"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line == " ".join(cli.make_escape(str(f)) for f in (mapping, export))
+    assert "map\\ ping.yaml" in line and "shop\\ export\\;1.csv" in line
+    # a mapping that does not load still counts; a missing one yields nothing
+    broken = folder / "broken.yaml"
+    broken.write_text("version: 1\nsource: {path: nothere.csv}\n", encoding="utf-8")
+    assert cli.mapping_inputs(broken) == [broken.absolute()]
+    assert cli.mapping_inputs(folder / "missing.yaml") == []
+    assert cli.make_escape("/a\\b") is None
+
+
+def test_make_vars_stamp_changes_only_with_values_or_inputs(tmp_path, monkeypatch):
+    import os
+    from pathlib import Path
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    export = folder / "export.csv"
+    export.write_bytes(Path("examples/shop_export.csv").read_bytes())
+    mapping = folder / "m.yaml"
+    mapping.write_text(Path("examples/mapping_example.yaml").read_text(encoding="utf-8")
+                       .replace("path: shop_export.csv", "path: export.csv"), encoding="utf-8")
+    stamp = tmp_path / "stamps" / "vars"
+    for k, v in _env(dataset="custom", run="t", mapping=str(mapping)).items():
+        monkeypatch.setenv(k, v)
+    assert cli.main(["make-vars", "--stamp", str(stamp)]) == 0
+    first, t0 = stamp.read_text(), stamp.stat().st_mtime_ns
+    os.utime(stamp, ns=(t0 - 10**9, t0 - 10**9))
+    assert cli.main(["make-vars", "--stamp", str(stamp)]) == 0
+    assert stamp.read_text() == first and stamp.stat().st_mtime_ns == t0 - 10**9  # untouched
+    st = export.stat()
+    os.utime(export, ns=(st.st_atime_ns, st.st_mtime_ns - 10**10))  # replaced by an older file
+    assert cli.main(["make-vars", "--stamp", str(stamp)]) == 0
+    assert stamp.read_text() != first
+    second = stamp.read_text()
+    monkeypatch.setenv(cli.MAKE_ENV["params"], "n_quantiles=4")
+    assert cli.main(["make-vars", "--stamp", str(stamp)]) == 0
+    assert stamp.read_text() != second
+
+
+def test_make_vars_bad_params_exit_2(monkeypatch, capsys):
+    for k, v in _env(params="x=1;touch /tmp/never").items():
+        monkeypatch.setenv(k, v)
+    assert cli.main(["make-vars"]) == 2
+    assert "'/tmp/never' is not name=value" in capsys.readouterr().err

@@ -138,7 +138,8 @@ def test_fit_failure_modes() -> None:
         clv.fit_bgnbd([1, np.nan], [1, 1], [5, 5])
     with pytest.raises(ValueError, match="repeat buyers"):
         clv.fit_gamma_gamma([1, 0], [10.0, 0.0])
-    with pytest.raises(ValueError, match="> 0"):
+    # the zero-spend repeat buyer is left out, which leaves too few
+    with pytest.raises(ValueError, match="only 2 repeat buyers"):
         clv.fit_gamma_gamma([1, 2, 3], [10.0, 0.0, 5.0])
 
 
@@ -305,3 +306,14 @@ def test_column_names_follow_the_horizon() -> None:
         clv.find_clv_column(t.drop(columns="clv_6m"))
     with pytest.raises(ValueError, match="clv_8w"):
         clv.find_clv_column(t.assign(clv_8w=1.0))
+
+
+def test_gamma_gamma_leaves_out_zero_spend_repeat_buyers(cdnow: pd.DataFrame) -> None:
+    rep = cdnow[cdnow["frequency"] > 0]
+    base = clv.fit_gamma_gamma(rep["frequency"], rep["monetary_value"])
+    free = pd.DataFrame({"frequency": [2, 3], "monetary_value": [0.0, 0.0]})
+    both = pd.concat([rep[["frequency", "monetary_value"]], free])
+    fit = clv.fit_gamma_gamma(both["frequency"], both["monetary_value"])
+    assert fit.n == base.n and fit.params() == pytest.approx(base.params())
+    with pytest.raises(ValueError, match="monetary_value"):
+        clv.fit_gamma_gamma(both["frequency"], both["monetary_value"].where(both["monetary_value"] > 0, -1.0))

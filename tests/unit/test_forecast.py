@@ -211,3 +211,22 @@ def test_forward_forecast_averages_members_and_totals():
         F.forward_forecast(y, fcs, ["nope"], 2)
     with pytest.raises(ValueError, match="no column"):
         F.total_with_bounds(out.drop(columns="lo80"))
+
+
+def test_rolling_origin_reports_a_failing_model_and_keeps_the_others() -> None:
+    idx = pd.date_range("2020-01-05", periods=80, freq="W-SUN")
+    y = pd.Series(100.0 + np.arange(80) % 7, index=idx)
+
+    def broken(train: pd.Series, h: int) -> pd.DataFrame:
+        if len(train) > 60:
+            raise ValueError("coverage: some lo > hi")
+        return F.fc_naive(train, h)
+
+    preds, scores = F.rolling_origin(
+        y, {"naive": F.fc_naive, "broken": broken}, [50, 58, 66], 4)
+    assert set(scores["model"]) == {"naive"} and set(preds["model"]) == {"naive"}
+    assert len(scores) == 3  # the broken model's early origins are dropped too: paired scores
+    assert scores.attrs["failed"]["broken"].startswith("ValueError at origin")
+    assert "lo > hi" in scores.attrs["failed"]["broken"]
+    with pytest.raises(ValueError, match="every model failed"):
+        F.rolling_origin(y, {"broken": broken}, [66], 4)

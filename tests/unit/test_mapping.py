@@ -21,7 +21,9 @@ def test_parse_mapping_defaults(tmp_path):
     m = mp.parse_mapping(_doc(), tmp_path, "m.yaml")
     assert m.path == tmp_path / "x.csv" and m.file_format == "csv"
     assert m.date_formats == ("ISO8601",) and m.decimal == "." and m.thousands == ""
-    assert m.currency == "GBP" and m.fx_to_gbp == 1.0 and m.cancel_prefix == "C"
+    assert m.currency == "GBP" and m.fx_to_gbp is None and m.cancel_prefix == "C"
+    assert m.amount_currency == "GBP" and m.amount == "unit_price" and m.header is True
+    assert m.order_key == "invoice" and m.rules == mp.NEUTRAL_RULES
     assert m.needed_columns() == ["Inv", "Sku", "Qty", "Date", "Price"]
 
 
@@ -80,7 +82,8 @@ def test_parse_mapping_errors(tmp_path, doc, needle):
 def test_parse_mapping_lists_every_problem(tmp_path):
     with pytest.raises(mp.MappingError) as exc:
         mp.parse_mapping({"source": {"path": "nope.csv"}, "columns": {}}, tmp_path, "m.yaml")
-    assert str(exc.value).count("\n  - ") == 1 + len(mp.REQUIRED_COLUMNS)  # file + 5 columns
+    # the file, each required column, and the money column (unit_price or line_total)
+    assert str(exc.value).count("\n  - ") == 1 + len(mp.REQUIRED_COLUMNS) + 1
 
 
 def test_load_mapping_file_errors(tmp_path):
@@ -126,8 +129,174 @@ def test_every_mapping_key_is_documented():
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
     keys = (M.TOP_KEYS + M.SOURCE_KEYS + M.SQL_KEYS + M.PARSE_KEYS + M.CURRENCY_KEYS
-            + M.CANCEL_KEYS + M.REQUIRED_COLUMNS + M.OPTIONAL_COLUMNS + M.CUSTOMER_ATTRIBUTES)
+            + M.CANCEL_KEYS + M.REQUIRED_COLUMNS + M.OPTIONAL_COLUMNS + M.CUSTOMER_ATTRIBUTES
+            + M.AMOUNT_COLUMNS + M.RULES_KEYS)
     missing = [k for k in keys if f"`{k}`" not in doc]
     assert missing == [], f"keys not documented in docs/mapping.md: {missing}"
     for reason in __import__("helpers.data.adapters.custom", fromlist=["x"]).ADAPTER_REASONS:
         assert f"`{reason}`" in doc, reason
+
+
+# ------------------------------------------------------------------ real exports (issue 17)
+@pytest.mark.parametrize(
+    "written,want",
+    [
+        ('"\\t"', "\t"),  # YAML double quotes: a tab character
+        ("\\t", "\t"),  # written plainly: backslash-t
+        ("'\\t'", "\t"),  # single quotes: backslash-t
+        ("tab", "\t"),
+        ('" "', " "),
+        ("space", " "),
+        ("'|'", "|"),
+        ("whitespace", "whitespace"),
+        ("Whitespace", "whitespace"),
+    ],
+)
+def test_delimiter_as_written_in_yaml(tmp_path, written, want):
+    (tmp_path / "x.csv").write_text("a\n")
+    text = yaml.safe_dump(_doc()).replace("path: x.csv", f"path: x.csv\n  delimiter: {written}")
+    (tmp_path / "m.yaml").write_text(text)
+    m = mp.load_mapping(tmp_path / "m.yaml")
+    assert m.delimiter == want and m.whitespace == (want == "whitespace")
+
+
+@pytest.mark.parametrize("bad", ["ab", "", '"', 5, None])
+def test_delimiter_refused(tmp_path, bad):
+    (tmp_path / "x.csv").write_text("a\n")
+    with pytest.raises(mp.MappingError, match="source.delimiter"):
+        mp.parse_mapping(_doc(source={"path": "x.csv", "delimiter": bad}), tmp_path, "m.yaml")
+
+
+def test_no_header_columns_by_position(tmp_path):
+    (tmp_path / "x.txt").write_text("a\n")
+    cols = {"customer_id": 0, "invoice_ts": 1, "quantity": 2, "line_total": 3}
+    m = mp.parse_mapping({"source": {"path": "x.txt", "header": False, "delimiter": "whitespace"},
+                          "columns": cols}, tmp_path, "m.yaml")
+    assert m.header is False and m.columns == {k: str(v) for k, v in cols.items()}
+    assert m.amount == "line_total" and m.needed_columns() == ["0", "1", "2", "3"]
+    with pytest.raises(mp.MappingError, match="columns.quantity: 'Qty' must be a 0-based column"):
+        mp.parse_mapping({"source": {"path": "x.txt", "header": False},
+                          "columns": {**cols, "quantity": "Qty"}}, tmp_path, "m.yaml")
+    with pytest.raises(mp.MappingError, match="source.header: 'no' must be true"):
+        mp.parse_mapping({"source": {"path": "x.txt", "header": "no"}, "columns": cols},
+                         tmp_path, "m.yaml")
+
+
+def test_optional_invoice_and_stock_code(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n")
+    cols = {k: v for k, v in COLS.items() if k not in ("invoice", "stock_code")}
+    m = mp.parse_mapping({"source": {"path": "x.csv"}, "columns": cols}, tmp_path, "m.yaml")
+    assert m.order_key == "customer+timestamp" == mp.ORDER_KEY_CUSTOMER_TS
+    # no invoice, so no prefix can mark a cancellation: negative quantities do
+    assert m.cancel_prefix is None and m.cancel_negative_quantity
+    with pytest.raises(mp.MappingError, match="invoice_prefix: needs columns.invoice"):
+        mp.parse_mapping({"source": {"path": "x.csv"}, "columns": cols,
+                          "cancellations": {"invoice_prefix": "R"}}, tmp_path, "m.yaml")
+    st = mp.parse_mapping({"source": {"path": "x.csv"}, "columns": cols,
+                           "cancellations": {"status_column": "S", "status_values": ["X"]}},
+                          tmp_path, "m.yaml")
+    assert st.cancel_status_column == "S" and not st.cancel_negative_quantity
+
+
+@pytest.mark.parametrize(
+    "columns,extra,needle",
+    [
+        ({**COLS, "line_total": "T"}, {}, "map either unit_price or line_total, not both"),
+        (COLS, {"amount": "line_total"}, "columns.line_total: required"),
+        (COLS, {"amount": "gross"}, "amount: 'gross' must be unit_price or line_total"),
+    ],
+)
+def test_amount_errors(tmp_path, columns, extra, needle):
+    (tmp_path / "x.csv").write_text("a\n")
+    with pytest.raises(mp.MappingError) as exc:
+        mp.parse_mapping({"source": {"path": "x.csv"}, "columns": columns, **extra},
+                         tmp_path, "m.yaml")
+    assert needle in str(exc.value)
+
+
+def test_amount_line_total(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n")
+    cols = {**{k: v for k, v in COLS.items() if k != "unit_price"}, "line_total": "Total"}
+    m = mp.parse_mapping({"source": {"path": "x.csv"}, "columns": cols, "amount": "line_total"},
+                         tmp_path, "m.yaml")
+    assert m.amount == "line_total" and m.needed_columns()[-1] == "Total"
+
+
+def test_currency_kept_unless_converted(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n")
+    eur = mp.parse_mapping(_doc(currency={"code": "EUR"}), tmp_path, "m.yaml")
+    assert eur.currency == eur.amount_currency == "EUR" and eur.fx_to_gbp is None
+    conv = mp.parse_mapping(_doc(currency={"code": "EUR", "fx_to_gbp": 0.85}), tmp_path, "m.yaml")
+    assert conv.currency == "EUR" and conv.amount_currency == "GBP"
+    with pytest.raises(mp.MappingError, match="already GBP"):
+        mp.parse_mapping(_doc(currency={"code": "GBP", "fx_to_gbp": 2}), tmp_path, "m.yaml")
+
+
+def test_rules_named_sets_switched_and_extended(tmp_path):
+    (tmp_path / "x.csv").write_text("a\n")
+    neutral = mp.parse_mapping(_doc(), tmp_path, "m.yaml").rules
+    assert neutral.name == "neutral" and not neutral.drop_exact_duplicates
+    assert neutral.non_product_codes == frozenset() and neutral.non_product_pattern is None
+    assert neutral.max_quantity is None
+    assert neutral.active() == ("source_overlap", "missing_value", "bad_debt_adjustment",
+                                "cancellation", "cancelled_original", "non_positive_quantity",
+                                "non_positive_price")
+    orii = mp.parse_mapping(_doc(rules={"base": "online_retail_ii"}), tmp_path, "m.yaml").rules
+    assert orii == mp.RULE_SETS["online_retail_ii"] and orii.name == "online_retail_ii"
+    ext = mp.parse_mapping(
+        _doc(rules={"base": "online_retail_ii", "non_product_codes": ["ship", "WRAP"],
+                    "non_product_pattern": False, "drop_exact_duplicates": False,
+                    "max_quantity": 500, "keep_zero_price": True}),
+        tmp_path, "m.yaml").rules
+    assert {"POST", "SHIP", "WRAP"} <= ext.non_product_codes and ext.non_product_pattern is None
+    assert ext.max_quantity == 500 and not ext.drop_exact_duplicates and ext.keep_zero_price
+    assert ext.name == "online_retail_ii+mapping"
+    off = mp.parse_mapping(_doc(rules={"base": "online_retail_ii", "non_product_codes": False,
+                                       "max_quantity": False}), tmp_path, "m.yaml").rules
+    assert off.non_product_codes == frozenset() and off.max_quantity is None
+    assert "extreme_quantity" not in off.active() and "non_product" in off.active()  # pattern
+    rec = ext.record()
+    assert rec["rule_set"] == "online_retail_ii+mapping" and "exact_duplicate" not in rec["rules_ran"]
+
+
+@pytest.mark.parametrize(
+    "rules,needle",
+    [
+        ({"base": "uci"}, "rules.base: 'uci' not one of online_retail_ii, neutral"),
+        ({"max_quantity": 0}, "rules.max_quantity: 0 must be a whole number >= 1 or false"),
+        ({"drop_exact_duplicates": "yes"}, "rules.drop_exact_duplicates: 'yes' must be true"),
+        ({"non_product_pattern": "(["}, "rules.non_product_pattern: '([' is not a regex"),
+        ({"non_product_codes": {"a": 1}}, "rules.non_product_codes: expected a list"),
+        ({"drop_duplicates": True}, "did you mean 'drop_exact_duplicates'"),
+    ],
+)
+def test_rules_errors(tmp_path, rules, needle):
+    (tmp_path / "x.csv").write_text("a\n")
+    with pytest.raises(mp.MappingError) as exc:
+        mp.parse_mapping(_doc(rules=rules), tmp_path, "m.yaml")
+    assert needle in str(exc.value)
+
+
+def test_yaml_alias_bomb_refused_naming_file_and_limit(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines + ["columns: *a8"]) + "\n")
+    with pytest.raises(mp.MappingError) as exc:
+        mp.load_mapping(tmp_path / "bomb.yaml")
+    msg = str(exc.value)
+    assert "bomb.yaml" in msg and f"{mp.MAX_YAML_NODES:,}" in msg and len(msg) < 400
+    (tmp_path / "loop.yaml").write_text("a: &a [1, *a]\n")
+    with pytest.raises(mp.MappingError, match="loop.yaml: YAML expands to more than"):
+        mp.load_mapping(tmp_path / "loop.yaml")
+    # a few aliases are fine
+    (tmp_path / "x.csv").write_text("a\n")
+    ok = ("source: {path: &p x.csv}\npersonal_columns_allowed: [*p, *p]\ncolumns: {invoice: Inv, "
+          "stock_code: Sku, quantity: Qty, invoice_ts: Date, unit_price: Price}\n")
+    (tmp_path / "ok.yaml").write_text(ok)
+    assert mp.load_mapping(tmp_path / "ok.yaml").path.name == "x.csv"
+
+
+def test_huge_mapping_file_refused(tmp_path):
+    (tmp_path / "big.yaml").write_text("# " + "x" * mp.MAX_MAPPING_BYTES + "\n")
+    with pytest.raises(mp.MappingError, match=r"big.yaml: mapping file is [\d,]+ bytes; the limit"):
+        mp.load_mapping(tmp_path / "big.yaml")

@@ -33,15 +33,18 @@ Lines without a customer id are KEPT (they are real revenue) and counted in the 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from helpers.data import engines, sqlrules
 from helpers.data.rules import (  # noqa: F401  (re-exported: the rules are part of cleaning's API)
+    NEUTRAL_RULES,
     NON_PRODUCT_CODES,
     NON_PRODUCT_PATTERN,
+    ONLINE_RETAIL_II_RULES,
+    RULE_SETS,
     RULE_TEXT,
     RULES,
     VALUE_COLUMNS,
@@ -50,14 +53,17 @@ from helpers.data.rules import (  # noqa: F401  (re-exported: the rules are part
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class CleanResult:
-    """Kept lines, quarantined lines (with ``reason`` and ``detail``) and the ledger."""
+    """Kept lines, quarantined lines (with ``reason`` and ``detail``), the ledger, and
+    ``rules``: which rule set ran with which parameters (:meth:`CleaningRules.record`)."""
 
     kept: pd.DataFrame
     quarantine: pd.DataFrame
     ledger: pd.DataFrame
     totals: dict[str, float]
+    rules: dict[str, object] = field(default_factory=dict)
 
 
 def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules(),
@@ -72,7 +78,8 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules(),
     raw
         Output of an adapter (``helpers.data.ingest.RAW_COLUMNS`` plus ``set_aside``).
     rules
-        Rule parameters.
+        Rule parameters: the default is the Online Retail II set; an adapter's own choice is
+        ``SourceData.rules`` (neutral for a custom export unless its mapping says otherwise).
     engine
         ``None``/``"duckdb"``/``"pandas"`` (embedded), ``"spark"``, or an engine object from
         :func:`helpers.data.engines.get_engine` (left open for the caller to reuse).
@@ -115,7 +122,7 @@ def clean(raw: pd.DataFrame, rules: CleaningRules = CleaningRules(),
     quarantine = df.loc[aside].drop(columns=["set_aside"], errors="ignore")
     ledger, totals = ledger_table(counts, len(df))
     return CleanResult(kept.reset_index(drop=True), quarantine.reset_index(drop=True), ledger,
-                       totals)
+                       totals, rules.record())
 
 
 def ledger_table(counts: pd.DataFrame, rows_in: int) -> tuple[pd.DataFrame, dict[str, float]]:

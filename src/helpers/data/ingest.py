@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.data import schema
+from helpers.data.mapping import InputError
+from helpers.data.rules import CleaningRules
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,18 @@ class SourceData:
     ground_truth
         Synthetic data only: ``ground_truth_customers`` keyed by ``source_customer_id`` and
         the generator's parameters.
+    currency
+        ISO code of the ``unit_price`` amounts (``GBP`` for Online Retail II and synthetic; a
+        custom export's mapping code, or ``GBP`` when the mapping converts with ``fx_to_gbp``).
+    order_key
+        What identifies an order: ``invoice`` (the source's invoice / basket id) or
+        ``customer+timestamp`` (no invoice column: one order per customer and timestamp).
+    rules
+        The cleaning rule set this source should be cleaned with (Online Retail II rules for
+        Online Retail II and synthetic; the mapping's, neutral by default, for custom data).
+    warnings
+        Suspicious but usable input (e.g. an invoice column that looks like a customer id),
+        to be recorded with the ledger.
     """
 
     lines: pd.DataFrame
@@ -126,6 +140,20 @@ class SourceData:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     ground_truth_customers: pd.DataFrame | None = None
     ground_truth: dict | None = None
+    currency: str = "GBP"
+    order_key: str = "invoice"
+    rules: CleaningRules = field(default_factory=CleaningRules)
+    warnings: list[str] = field(default_factory=list)
+
+    def record(self) -> dict[str, object]:
+        """What the ledger should carry about the source: currency, order key, cleaning rule
+        set and the rules that ran, and any warnings."""
+        return {
+            "currency": self.currency,
+            "order_key": self.order_key,
+            **self.rules.record(),
+            "warnings": list(self.warnings),
+        }
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -391,6 +419,70 @@ def _optional_tables(source: SourceData, to_id: dict[str, int]) -> dict[str, pd.
     return out
 
 
+def order_key_warnings(lines: pd.DataFrame, share: float = 0.5,
+                       min_customers: int = 20) -> list[str]:
+    """Warnings when the invoice column does not behave like an order (basket) id.
+
+    Looks at usable purchase lines with a customer (no ``set_aside``, quantity > 0): if for
+    more than ``share`` of the customers who bought on several days every line carries one
+    and the same invoice, the invoice looks like a customer id; if for more than ``share`` of
+    the customers with several lines every invoice has a single line, orders are not grouped.
+    Each check needs at least ``min_customers`` such customers (fewer prove nothing).
+
+    Returns
+    -------
+    list of str
+        One message per finding (empty when the invoice looks like an order id).
+    """
+    ok = lines["source_customer_id"].notna() & lines["invoice"].notna() & (lines["quantity"] > 0)
+    if "set_aside" in lines.columns:
+        ok &= lines["set_aside"].isna()
+    d = pd.DataFrame({"c": lines["source_customer_id"][ok], "i": lines["invoice"][ok],
+                      "day": lines["invoice_ts"][ok].dt.floor("D")})
+    if d.empty:
+        return []
+    g = d.groupby("c", sort=False)
+    per = pd.DataFrame({"lines": g.size(), "invoices": g["i"].nunique(),
+                        "days": g["day"].nunique()})
+    out = []
+    several_days = per[per["days"] >= 2]
+    if len(several_days) >= min_customers and (several_days["invoices"] == 1).mean() > share:
+        out.append(
+            f"invoice looks like a customer id: {(several_days['invoices'] == 1).mean():.0%} "
+            f"of the {len(several_days):,} customers who bought on several days have one "
+            "invoice for all of them; map the order id as invoice, or leave invoice out "
+            "(an order is then customer + timestamp)"
+        )
+    several_lines = per[per["lines"] >= 2]
+    unique = several_lines["invoices"] == several_lines["lines"]
+    if len(several_lines) >= min_customers and unique.mean() > share:
+        frac = unique.mean()
+        out.append(
+            f"invoice is unique per line for {frac:.0%} of the {len(several_lines):,} customers "
+            "with several lines: orders are not grouped into baskets; map the order id as "
+            "invoice, or leave invoice out (an order is then customer + timestamp)"
+        )
+    return out
+
+
+def _nothing_kept_message(source: SourceData) -> str:
+    """Why no line survived cleaning: the adapter's reasons and how many were cancellations."""
+    raw = source.lines
+    parts = []
+    if "set_aside" in raw.columns and raw["set_aside"].notna().any():
+        counts = raw["set_aside"].value_counts()
+        parts.append("set aside when read: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        if "set_aside_detail" in raw.columns and raw["set_aside_detail"].notna().any():
+            parts.append("first: " + str(raw["set_aside_detail"].dropna().iloc[0]))
+    canc = (raw["invoice"].str.startswith("C").fillna(False) | (raw["quantity"] < 0)).sum()
+    if canc:
+        parts.append(f"{canc:,} cancellation/return line(s) (invoice C... or negative quantity), "
+                     "which are never analysed as purchases")
+    why = "; ".join(parts) if parts else "see the cleaning ledger for the reasons"
+    return (f"no line is left after cleaning: all {len(raw):,} raw line(s) were set aside "
+            f"({why}); there is nothing to analyse")
+
+
 def build_canonical(
     kept: pd.DataFrame,
     source: SourceData,
@@ -407,12 +499,21 @@ def build_canonical(
     categorise
         Function ``products -> Series`` of categories; default: a coarse keyword rule.
 
+    Raises
+    ------
+    InputError
+        No line was kept (every line a cancellation, every date unparseable, ...): the message
+        names the file and the reasons.
+
     Returns
     -------
     dict
         ``order_lines``, ``orders``, ``customers``, ``products``, ``customer_map`` and any optional
         tables (``interactions``, ``feedback``, ``opportunities``, ``ground_truth_customers``).
     """
+    if len(kept) == 0:
+        label = ", ".join(map(str, source.files["file"])) if len(source.files) else "source"
+        raise InputError(label, _nothing_kept_message(source))
     cmap = assign_customer_ids(kept, source.customers)
     to_id = dict(zip(cmap["source_customer_id"], cmap["customer_id"], strict=True))
     lines = _order_lines(kept, to_id)

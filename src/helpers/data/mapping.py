@@ -19,24 +19,53 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import difflib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-REQUIRED_COLUMNS: tuple[str, ...] = (
+from helpers.data.rules import NEUTRAL_RULES, RULE_SETS, CleaningRules
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("quantity", "invoice_ts")
+"""Canonical fields every mapping must map to a source column (plus one of
+:data:`AMOUNT_COLUMNS`)."""
+AMOUNT_COLUMNS: tuple[str, ...] = ("unit_price", "line_total")
+"""The money column: a unit price, or a line total (``amount: line_total``; unit price =
+total / quantity). Exactly one is mapped."""
+OPTIONAL_COLUMNS: tuple[str, ...] = (
     "invoice",
     "stock_code",
-    "quantity",
-    "invoice_ts",
-    "unit_price",
+    "description",
+    "customer_id",
+    "country",
 )
-"""Canonical fields every mapping must map to a source column."""
-OPTIONAL_COLUMNS: tuple[str, ...] = ("description", "customer_id", "country")
-"""Canonical fields a mapping may map (missing: null description, guest lines, a default
-country)."""
+"""Canonical fields a mapping may map (missing invoice: an order is customer + timestamp;
+missing stock code: one pseudo product :data:`PSEUDO_PRODUCT`; missing description: null;
+missing customer: guest lines; missing country: a default)."""
+PSEUDO_PRODUCT = "ALL"
+"""Stock code of every line when the mapping has no ``stock_code`` column."""
+ORDER_KEY_INVOICE = "invoice"
+ORDER_KEY_CUSTOMER_TS = "customer+timestamp"
+"""What identifies an order: the invoice column, or (no invoice mapped) customer + timestamp."""
+DELIMITER_NAMES: dict[str, str] = {
+    "\\t": "\t",
+    "tab": "\t",
+    "space": " ",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "whitespace": "whitespace",
+}
+"""Names accepted for ``source.delimiter`` besides a single character; ``whitespace`` means
+runs of spaces and tabs (leading ones ignored), as in fixed-width-looking text exports."""
+MAX_MAPPING_BYTES = 1_000_000
+"""A mapping file larger than this is refused (a mapping is a few dozen lines)."""
+MAX_YAML_NODES = 10_000
+"""Limit on the YAML nodes of a mapping *after* expanding aliases (an alias bomb is refused
+before it is built)."""
 CUSTOMER_ATTRIBUTES: tuple[str, ...] = (
     "age_band",
     "gender",
@@ -69,8 +98,10 @@ TOP_KEYS = (
     "currency",
     "cancellations",
     "personal_columns_allowed",
+    "amount",
+    "rules",
 )
-SOURCE_KEYS = ("path", "format", "sheet", "delimiter", "encoding", "sql")
+SOURCE_KEYS = ("path", "format", "sheet", "delimiter", "encoding", "header", "sql")
 SQL_KEYS = ("url", "url_env", "query")
 PARSE_KEYS = (
     "date_format",
@@ -82,6 +113,15 @@ PARSE_KEYS = (
 )
 CURRENCY_KEYS = ("code", "fx_to_gbp")
 CANCEL_KEYS = ("invoice_prefix", "negative_quantity", "status_column", "status_values")
+RULES_KEYS = (
+    "base",
+    "non_product_codes",
+    "non_product_pattern",
+    "drop_exact_duplicates",
+    "match_cancellations",
+    "max_quantity",
+    "keep_zero_price",
+)
 
 
 class MappingError(ValueError):
@@ -131,6 +171,7 @@ class Mapping:
     sheet: str | int = 0
     delimiter: str = ","
     encoding: str = "utf-8"
+    header: bool = True
     customer_attributes: dict[str, str] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ("ISO8601",)
     decimal: str = "."
@@ -139,12 +180,29 @@ class Mapping:
     future_tolerance_days: int = 1
     reference_date: pd.Timestamp | None = None
     currency: str = "GBP"
-    fx_to_gbp: float = 1.0
+    fx_to_gbp: float | None = None
+    amount: str = "unit_price"
     cancel_prefix: str | None = "C"
     cancel_negative_quantity: bool = False
     cancel_status_column: str | None = None
     cancel_status_values: tuple[str, ...] = ()
     personal_columns_allowed: tuple[str, ...] = ()
+    rules: CleaningRules = NEUTRAL_RULES
+
+    @property
+    def whitespace(self) -> bool:
+        """Fields are separated by runs of whitespace (``delimiter: whitespace``)."""
+        return self.delimiter == "whitespace"
+
+    @property
+    def order_key(self) -> str:
+        """``invoice``, or ``customer+timestamp`` when no invoice column is mapped."""
+        return ORDER_KEY_INVOICE if "invoice" in self.columns else ORDER_KEY_CUSTOMER_TS
+
+    @property
+    def amount_currency(self) -> str:
+        """Currency of the amounts the adapter returns: GBP when converted, else ``currency``."""
+        return "GBP" if self.fx_to_gbp is not None else self.currency
 
     @property
     def source_label(self) -> str:
@@ -179,7 +237,7 @@ def _str_or_none(val: Any, where: str, problems: list[str]) -> str | None:
     if val is None:
         return None
     if not isinstance(val, str) or not val.strip():
-        problems.append(f"{where}: expected a non-empty string, got {val!r}")
+        problems.append(f"{where}: expected a non-empty string, got {_short(val)}")
         return None
     return val
 
@@ -230,16 +288,44 @@ def _path_source(src: dict, base_dir: str | Path, problems: list[str]) -> dict[s
     return out
 
 
+def _short(val: Any, limit: int = 60) -> str:
+    """``repr`` of a value cut to ``limit`` characters (messages stay one line)."""
+    text = repr(val)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _delimiter(val: Any, problems: list[str]) -> str | None:
+    """One character (tab and space included), a name from :data:`DELIMITER_NAMES`, or None."""
+    if isinstance(val, str) and len(val) == 1 and val not in ('"', "\n", "\r"):
+        return val
+    name = DELIMITER_NAMES.get(val.strip().lower() if isinstance(val, str) else None)
+    if name is None:
+        problems.append(
+            f"source.delimiter: {_short(val)} must be one character (e.g. ',', ';', '|', a tab "
+            "written '\\t', a space ' ') or whitespace (runs of spaces and tabs)"
+        )
+    return name
+
+
 def _source_options(src: dict, problems: list[str]) -> dict[str, Any]:
     """Reader options of the ``source`` section: delimiter, encoding and sheet."""
     out: dict[str, Any] = {}
-    for key in ("delimiter", "encoding"):
-        if key in src:
-            v = _str_or_none(src[key], f"source.{key}", problems)
-            if v is not None:
-                out[key] = v
-    if out.get("delimiter") is not None and len(out.get("delimiter", ",")) != 1:
-        problems.append(f"source.delimiter: {out['delimiter']!r} must be one character")
+    if "delimiter" in src:
+        delim = _delimiter(src["delimiter"], problems)
+        if delim is not None:
+            out["delimiter"] = delim
+    if "encoding" in src:
+        v = _str_or_none(src["encoding"], "source.encoding", problems)
+        if v is not None:
+            out["encoding"] = v
+    if "header" in src:
+        if not isinstance(src["header"], bool):
+            problems.append(
+                f"source.header: {_short(src['header'])} must be true (first line names the "
+                "columns) or false (no header: columns are named by 0-based position)"
+            )
+        else:
+            out["header"] = src["header"]
     if "encoding" in out:
         try:
             codecs.lookup(out["encoding"])
@@ -274,19 +360,61 @@ def _source(doc: dict, base_dir: str | Path, problems: list[str]) -> dict[str, A
 
 
 def _columns(doc: dict, problems: list[str]) -> dict[str, str]:
-    """The ``columns`` section: canonical field -> source column (required ones checked)."""
+    """The ``columns`` section: canonical field -> source column (required ones checked).
+
+    A column given as an integer (``invoice_ts: 1``) is the column's 0-based position in a file
+    without a header (``source.header: false``); it is kept as its text, ``"1"``.
+    """
     cols = _section(doc, "columns", problems)
-    _unknown("columns", cols, REQUIRED_COLUMNS + OPTIONAL_COLUMNS, problems)
+    known = REQUIRED_COLUMNS + AMOUNT_COLUMNS + OPTIONAL_COLUMNS
+    _unknown("columns", cols, known, problems)
     for c in REQUIRED_COLUMNS:
         if c not in cols:
             problems.append(f"columns.{c}: required (the source column holding {c})")
     columns = {}
     for c, v in cols.items():
-        if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            s = _str_or_none(v if not isinstance(v, int) else str(v), f"columns.{c}", problems)
+        if c in known:
+            is_int = isinstance(v, int) and not isinstance(v, bool)
+            s = _str_or_none(str(v) if is_int else v, f"columns.{c}", problems)
             if s is not None:
                 columns[c] = s
     return columns
+
+
+def _amount(doc: dict, columns: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    """``amount``: whether the money column is a unit price or a line total (default: whichever
+    of ``columns.unit_price`` / ``columns.line_total`` is mapped)."""
+    given = doc.get("amount")
+    mapped = [c for c in AMOUNT_COLUMNS if c in columns]
+    amount = given if given is not None else (mapped[0] if len(mapped) == 1 else "unit_price")
+    if amount not in AMOUNT_COLUMNS:
+        problems.append(f"amount: {_short(amount)} must be unit_price or line_total")
+        return {}
+    if len(mapped) > 1:
+        problems.append("columns: map either unit_price or line_total, not both")
+    elif amount not in columns:
+        problems.append(
+            f"columns.{amount}: required (the source column holding the "
+            + ("unit price; or map line_total with amount: line_total)" if amount == "unit_price"
+               else "line total, quantity x unit price)")
+        )
+    return {"amount": amount}
+
+
+def _positions(m: dict[str, Any], problems: list[str]) -> None:
+    """Without a header every mapped column must be a 0-based position (``invoice_ts: 1``)."""
+    if m.get("header", True):
+        return
+    used = {**{f"columns.{k}": v for k, v in m["columns"].items()},
+            **{f"customer_attributes.{k}": v for k, v in m["customer_attributes"].items()}}
+    if m.get("cancel_status_column"):
+        used["cancellations.status_column"] = m["cancel_status_column"]
+    for where, v in used.items():
+        if not str(v).isdigit():
+            problems.append(
+                f"{where}: {_short(v)} must be a 0-based column position (source.header is "
+                "false, so the columns have no names)"
+            )
 
 
 def _customer_attributes(doc: dict, columns: dict[str, str],
@@ -379,6 +507,8 @@ def _currency(doc: dict, problems: list[str]) -> dict[str, Any]:
         cur = {}
     _unknown("currency", cur, CURRENCY_KEYS, problems)
     code = cur.get("code", "GBP")
+    if isinstance(code, str) and "fx_to_gbp" in cur and code.strip().upper() == "GBP":
+        problems.append("currency.fx_to_gbp: the amounts are already GBP; leave fx_to_gbp out")
     if not isinstance(code, str) or not code.strip():
         problems.append(f"currency.code: {code!r} must be a currency label such as GBP or EUR")
     else:
@@ -393,6 +523,71 @@ def _currency(doc: dict, problems: list[str]) -> dict[str, Any]:
         else:
             out["fx_to_gbp"] = float(fx)
     return out
+
+
+def _rule_codes(val: Any, base: CleaningRules, problems: list[str]) -> dict[str, Any]:
+    """``rules.non_product_codes``: a list extends the base set's codes, ``false`` empties it."""
+    if val is False:
+        return {"non_product_codes": frozenset()}
+    vals = [val] if isinstance(val, str) else val
+    if not isinstance(vals, list) or not all(isinstance(v, (str, int)) for v in vals):
+        problems.append(
+            "rules.non_product_codes: expected a list of stock codes (added to the base set's) "
+            "or false (no code is a non-product)"
+        )
+        return {}
+    codes = frozenset(str(v).strip().upper() for v in vals if str(v).strip())
+    return {"non_product_codes": base.non_product_codes | codes}
+
+
+def _rule_switches(sec: dict, problems: list[str]) -> dict[str, Any]:
+    """``rules``: pattern, the two booleans and ``max_quantity``."""
+    out: dict[str, Any] = {}
+    if "non_product_pattern" in sec:
+        pat = sec["non_product_pattern"]
+        if pat is False or pat is None:
+            out["non_product_pattern"] = None
+        elif not isinstance(pat, str) or not pat:
+            problems.append("rules.non_product_pattern: expected a regular expression or false")
+        else:
+            try:
+                re.compile(pat)
+                out["non_product_pattern"] = pat
+            except re.error as exc:
+                problems.append(f"rules.non_product_pattern: {_short(pat)} is not a regex ({exc})")
+    for key in ("drop_exact_duplicates", "match_cancellations", "keep_zero_price"):
+        if key in sec:
+            if isinstance(sec[key], bool):
+                out[key] = sec[key]
+            else:
+                problems.append(f"rules.{key}: {_short(sec[key])} must be true or false")
+    if "max_quantity" in sec:
+        v = sec["max_quantity"]
+        if v is False or v is None:
+            out["max_quantity"] = None
+        elif isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+            out["max_quantity"] = v
+        else:
+            problems.append(f"rules.max_quantity: {_short(v)} must be a whole number >= 1 or false")
+    return out
+
+
+def _rules(doc: dict, problems: list[str]) -> dict[str, Any]:
+    """The ``rules`` section: a named base set (default ``neutral``) and changes to it."""
+    sec = _section(doc, "rules", problems)
+    _unknown("rules", sec, RULES_KEYS, problems)
+    base_name = sec.get("base", "neutral")
+    if base_name not in RULE_SETS:
+        problems.append(f"rules.base: {_short(base_name)} not one of {', '.join(RULE_SETS)}")
+        base_name = "neutral"
+    base = RULE_SETS[base_name]
+    changes = _rule_switches(sec, problems)
+    if "non_product_codes" in sec:
+        changes.update(_rule_codes(sec["non_product_codes"], base, problems))
+    rules = replace(base, **changes)
+    if rules != base:
+        rules = replace(rules, name=f"{base_name}+mapping")
+    return {"rules": rules}
 
 
 def _status_cancellations(canc: dict, problems: list[str]) -> dict[str, Any]:
@@ -438,6 +633,21 @@ def _cancellations(doc: dict, problems: list[str]) -> dict[str, Any]:
     return out
 
 
+def _cancellations_without_invoice(kw: dict[str, Any], doc: dict, problems: list[str]) -> None:
+    """No invoice column: no prefix can mark a cancellation; negative quantities do."""
+    if "invoice" in kw["columns"]:
+        return
+    canc = doc.get("cancellations") or {}
+    if isinstance(canc, dict) and "invoice_prefix" in canc:
+        problems.append(
+            "cancellations.invoice_prefix: needs columns.invoice (without an invoice column "
+            "use negative_quantity: true or status_column)"
+        )
+    elif not (isinstance(canc, dict) and "status_column" in canc):
+        kw["cancel_prefix"] = None
+        kw["cancel_negative_quantity"] = True
+
+
 def _personal_columns(doc: dict, problems: list[str]) -> dict[str, Any]:
     """``personal_columns_allowed``: source columns allowed through the privacy scan."""
     allowed = doc.get("personal_columns_allowed") or []
@@ -478,15 +688,75 @@ def parse_mapping(doc: Any, base_dir: str | Path = ".", name: str = "mapping") -
     kw.update(_source(doc, base_dir, problems))
     kw["columns"] = _columns(doc, problems)
     kw["customer_attributes"] = _customer_attributes(doc, kw["columns"], problems)
+    kw.update(_amount(doc, kw["columns"], problems))
     kw.update(_parse_section(doc, problems))
     kw.update(_currency(doc, problems))
     kw.update(_cancellations(doc, problems))
+    _cancellations_without_invoice(kw, doc, problems)
     kw.update(_personal_columns(doc, problems))
+    kw.update(_rules(doc, problems))
+    _positions(kw, problems)
     if problems:
         raise MappingError(
             f"{name}: invalid mapping (see docs/mapping.md):\n  - " + "\n  - ".join(problems)
         )
     return Mapping(**kw)
+
+
+def _expanded_nodes(node: yaml.Node, limit: int) -> int:
+    """Nodes of a composed YAML document counting every alias use as a copy, stopping as soon
+    as the count exceeds ``limit`` (so an alias bomb is measured without being built)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:  # a recursive alias (&a [*a]) expands without end
+            return limit + 1
+        active.add(key)
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            children = [c for pair in n.value for c in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        active.discard(key)
+        sizes[key] = min(total, limit + 1)
+        return sizes[key]
+
+    return size(node)
+
+
+def _safe_yaml(text: str, path: Path) -> Any:
+    """``yaml.safe_load`` with a limit on the document's size after alias expansion.
+
+    Raises
+    ------
+    MappingError
+        The document expands to more than :data:`MAX_YAML_NODES` nodes (e.g. an alias bomb).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        n = _expanded_nodes(node, MAX_YAML_NODES)
+        if n > MAX_YAML_NODES:
+            raise MappingError(
+                f"{path}: YAML expands to more than {MAX_YAML_NODES:,} nodes once its anchors "
+                f"and aliases (*name) are expanded; the limit is {MAX_YAML_NODES:,} nodes "
+                "(an alias bomb?); write the mapping's keys without nested aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -496,7 +766,8 @@ def load_mapping(path: str | Path) -> Mapping:
     Raises
     ------
     MappingError
-        The file is missing, empty, not valid YAML, or fails :func:`parse_mapping`.
+        The file is missing, empty, larger than :data:`MAX_MAPPING_BYTES`, not valid YAML,
+        expands to more than :data:`MAX_YAML_NODES` nodes, or fails :func:`parse_mapping`.
     """
     if not str(path).strip():
         raise MappingError(
@@ -506,10 +777,18 @@ def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise MappingError(f"{path}: mapping file not found")
+    size = path.stat().st_size
+    if size > MAX_MAPPING_BYTES:
+        raise MappingError(
+            f"{path}: mapping file is {size:,} bytes; the limit is {MAX_MAPPING_BYTES:,} bytes "
+            "(a mapping is a few dozen lines)"
+        )
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = _safe_yaml(path.read_text(encoding="utf-8"), path)
     except UnicodeDecodeError as exc:
         raise MappingError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise MappingError(f"{path}: YAML nested too deeply to be a mapping") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

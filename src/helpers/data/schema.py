@@ -83,8 +83,8 @@ ORDER_LINES = Table(
         Column("product_id", "string", "Stock code."),
         Column("order_ts", "datetime64[ns]", "Invoice date and time (local)."),
         Column("quantity", "int64", "Units on the line.", min_value=1),
-        Column("unit_price_amt", "float64", "Unit price, GBP.", min_value=0.0),
-        Column("revenue_amt", "float64", "quantity x unit_price_amt, GBP.", min_value=0.0),
+        Column("unit_price_amt", "float64", "Unit price, in the data's currency.", min_value=0.0),
+        Column("revenue_amt", "float64", "quantity x unit_price_amt, in the data's currency.", min_value=0.0),
         Column("country", "string", "Customer's country as given on the invoice."),
     ),
 )
@@ -99,7 +99,7 @@ ORDERS = Table(
         Column("country", "string", "Country on the invoice."),
         Column("n_lines", "int64", "Lines on the order.", min_value=1),
         Column("n_units", "int64", "Units on the order.", min_value=1),
-        Column("revenue_amt", "float64", "Order value, GBP.", min_value=0.0),
+        Column("revenue_amt", "float64", "Order value, in the data's currency.", min_value=0.0),
     ),
 )
 
@@ -112,7 +112,7 @@ CUSTOMERS = Table(
         Column("first_order_ts", "datetime64[ns]", "First kept order (null: none).", nullable=True),
         Column("last_order_ts", "datetime64[ns]", "Last kept order (null: none).", nullable=True),
         Column("n_orders", "int64", "Distinct kept orders (0 = not yet purchased).", min_value=0),
-        Column("revenue_amt", "float64", "Total kept revenue, GBP.", min_value=0.0),
+        Column("revenue_amt", "float64", "Total kept revenue, in the data's currency.", min_value=0.0),
     ),
     optional_columns=(
         Column("age_band", "string", "Age band, e.g. 25-34.", nullable=True),
@@ -131,7 +131,7 @@ PRODUCTS = Table(
         Column("product_id", "string", "Stock code.", unique=True),
         Column("description", "string", "Most frequent description.", nullable=True),
         Column("category", "string", "Derived product category (see helpers.analysis.customers)."),
-        Column("median_unit_price_amt", "float64", "Median unit price, GBP.", min_value=0.0),
+        Column("median_unit_price_amt", "float64", "Median unit price, in the data's currency.", min_value=0.0),
     ),
 )
 
@@ -175,7 +175,7 @@ OPPORTUNITIES = Table(
             "furthest_stage", "string", "Furthest funnel stage reached.", allowed=FUNNEL_STAGES
         ),
         Column("outcome", "string", "won, lost or open.", allowed=("won", "lost", "open")),
-        Column("amount", "float64", "Deal value, GBP.", min_value=0.0),
+        Column("amount", "float64", "Deal value, in the data's currency.", min_value=0.0),
     ),
     required=False,
 )

@@ -96,8 +96,15 @@ def reasons_sql(d: Dialect, rules: CleaningRules | None = None, table: str = "ra
     that applies wins, in the order of :data:`helpers.data.cleaning.RULES`.
     """
     rules = rules or CleaningRules()
-    codes = ", ".join(d.string(c.upper()) for c in sorted(rules.non_product_codes))
-    non_product = f"(code IN ({codes}) OR {d.regex('code', '(?i)' + rules.non_product_pattern)})"
+    tests = []
+    if rules.non_product_codes:
+        codes = ", ".join(d.string(c.upper()) for c in sorted(rules.non_product_codes))
+        tests.append(f"code IN ({codes})")
+    if rules.non_product_pattern:
+        tests.append(d.regex("code", "(?i)" + rules.non_product_pattern))
+    non_product = f"({' OR '.join(tests)})" if tests else "FALSE"
+    cap = (f"WHEN quantity > {int(rules.max_quantity)} THEN 'extreme_quantity'"
+           if rules.max_quantity is not None else "")
     value_cols = ", ".join(VALUE_COLUMNS)
     dup = ("CASE WHEN pre0 IS NULL THEN ROW_NUMBER() OVER "
            f"(PARTITION BY pre0 IS NULL, {value_cols} ORDER BY line_id) ELSE 1 END")
@@ -155,8 +162,8 @@ SELECT pre.line_id,
          {reversed_rule}
          WHEN {non_product} THEN 'non_product'
          WHEN quantity <= 0 THEN 'non_positive_quantity'
-         WHEN unit_price <= 0 THEN 'non_positive_price'
-         WHEN quantity > {int(rules.max_quantity)} THEN 'extreme_quantity' END AS reason,
+         WHEN unit_price {'<' if rules.keep_zero_price else '<='} 0 THEN 'non_positive_price'
+         {cap} END AS reason,
     {detail} AS detail
 FROM pre {joins}
 """

@@ -464,37 +464,56 @@ def rolling_origin(
     -------
     (predictions, scores): predictions has one row per (model, origin, week) with ``actual``,
     ``mean``, interval columns and ``step``; scores one row per (model, origin) with
-    ``mase, rmse, smape, cover80, cover95``.
+    ``mase, rmse, smape, cover80, cover95``. A model that raises at any origin is left out of
+    both (so every comparison stays paired) and named with its reason in
+    ``scores.attrs["failed"]``; only when every model fails is it an error.
     """
     if not models:
         raise ValueError("rolling_origin: no models given")
-    preds, rows = [], []
+    preds, rows, failed = [], [], {}
     for n_tr in train_sizes:
         if n_tr + h > len(series):
             raise ValueError(f"rolling_origin: origin {n_tr} + h {h} exceeds {len(series)} weeks")
         train, test = series.iloc[:n_tr], series.iloc[n_tr : n_tr + h]
         origin = train.index[-1]
         for name, fn in models.items():
-            fc = fn(train, h)
-            fc = fc.set_axis(test.index)
-            y, p = test.to_numpy(), fc["mean"].to_numpy()
-            rows.append(
-                {
-                    "model": name,
-                    "origin": origin,
-                    "mase": metrics.mase(y, p, train.to_numpy(), m=mase_m),
-                    "rmse": metrics.rmse(y, p),
-                    "smape": metrics.smape(y, p),
-                    "cover80": metrics.coverage(y, fc["lo80"], fc["hi80"]),
-                    "cover95": metrics.coverage(y, fc["lo95"], fc["hi95"]),
-                }
-            )
-            df = fc[["mean"] + [f"{b}{lv}" for lv in LEVELS for b in ("lo", "hi")]].copy()
-            df["actual"] = y
-            df["model"], df["origin"], df["step"] = name, origin, np.arange(1, h + 1)
-            preds.append(df.rename_axis("week").reset_index())
-            log.info("origin %s %s: MASE %.3f", origin.date(), name, rows[-1]["mase"])
-    return pd.concat(preds, ignore_index=True), pd.DataFrame(rows)
+            if name in failed:
+                continue
+            try:
+                row, df = _fit_and_score(fn, train, test, h, mase_m)
+            except Exception as exc:  # one failing model must not stop the comparison
+                failed[name] = f"{type(exc).__name__} at origin {origin:%Y-%m-%d}: {exc}"
+                log.warning("rolling_origin: %s failed: %s", name, failed[name])
+                continue
+            rows.append({"model": name, "origin": origin, **row})
+            df["model"], df["origin"] = name, origin
+            preds.append(df)
+            log.info("origin %s %s: MASE %.3f", origin.date(), name, row["mase"])
+    if len(failed) == len(models):
+        raise ValueError(f"rolling_origin: every model failed: {failed}")
+    pred_df, score_df = pd.concat(preds, ignore_index=True), pd.DataFrame(rows)
+    keep_p, keep_s = ~pred_df["model"].isin(list(failed)), ~score_df["model"].isin(list(failed))
+    pred_df, score_df = pred_df[keep_p].reset_index(drop=True), score_df[keep_s].reset_index(drop=True)
+    score_df.attrs["failed"] = failed
+    return pred_df, score_df
+
+
+def _fit_and_score(fn: Forecaster, train: pd.Series, test: pd.Series, h: int,
+                   mase_m: int) -> tuple[dict[str, float], pd.DataFrame]:
+    """One model at one origin: its scores and its prediction rows (week, bounds, actual, step)."""
+    fc = fn(train, h).set_axis(test.index)
+    y, p = test.to_numpy(), fc["mean"].to_numpy()
+    row = {
+        "mase": metrics.mase(y, p, train.to_numpy(), m=mase_m),
+        "rmse": metrics.rmse(y, p),
+        "smape": metrics.smape(y, p),
+        "cover80": metrics.coverage(y, fc["lo80"], fc["hi80"]),
+        "cover95": metrics.coverage(y, fc["lo95"], fc["hi95"]),
+    }
+    df = fc[["mean"] + [f"{b}{lv}" for lv in LEVELS for b in ("lo", "hi")]].copy()
+    df["actual"] = y
+    df["step"] = np.arange(1, h + 1)
+    return row, df.rename_axis("week").reset_index()
 
 
 def combine_forecasts(preds: pd.DataFrame, members: list[str], name: str) -> pd.DataFrame:

@@ -159,7 +159,10 @@ def bootstrap_ci(
     if any(len(a) != n for a in arrays):
         raise ValueError("bootstrap_ci: arrays in the tuple have different lengths")
     if n < 2:
-        raise ValueError("bootstrap_ci: need at least 2 observations")
+        raise ValueError(
+            f"bootstrap_ci: need at least 2 observations, got {n} (an interval over customers "
+            "needs at least 2 customers)"
+        )
     point = float(stat_fn(*arrays))
     rng = np.random.default_rng(seed)
     stats = []

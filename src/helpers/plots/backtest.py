@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.plots import gbp_formatter
+from helpers.plots import currency, money_formatter
 
 
 def metric_by_cutoff(table: pd.DataFrame, series: dict[str, tuple[str, str, str]], ylabel: str,
-                     title: str, gbp: bool = False) -> Figure:
+                     title: str, money: bool = False) -> Figure:
     """Point estimates with interval bars per cutoff; ``series`` maps a label to the
     (value, low, high) column names of ``table`` (indexed by cutoff)."""
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -24,8 +24,8 @@ def metric_by_cutoff(table: pd.DataFrame, series: dict[str, tuple[str, str, str]
     ax.set_xticks(x, [pd.Timestamp(c).strftime("%Y-%m-%d") for c in table.index])
     ax.set_xlabel("test cutoff")
     ax.set_ylabel(ylabel)
-    if gbp:
-        ax.yaxis.set_major_formatter(gbp_formatter())
+    if money:
+        ax.yaxis.set_major_formatter(money_formatter())
     ax.set_title(title)
     ax.legend()
     return fig
@@ -38,8 +38,8 @@ def residual_acf(errors: pd.Series, lags: int, title: str) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     axes[0].axhline(0, color="grey", lw=1)
     axes[0].plot(errors.index, errors.to_numpy(), marker="o")
-    axes[0].yaxis.set_major_formatter(gbp_formatter())
-    axes[0].set_ylabel("actual - forecast (GBP)")
+    axes[0].yaxis.set_major_formatter(money_formatter())
+    axes[0].set_ylabel(f"actual - forecast ({currency()})")
     axes[0].set_title("Forecast errors")
     axes[0].tick_params(axis="x", rotation=30)
     plot_acf(errors.to_numpy(), lags=lags, ax=axes[1])
@@ -95,8 +95,8 @@ def scenario_paths(actual: pd.Series, paths: dict[str, pd.Series], title: str) -
     ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.5, label="actual")
     for name, p in paths.items():
         ax.plot(p.index, p.to_numpy(), lw=1.8, label=name)
-    ax.yaxis.set_major_formatter(gbp_formatter())
-    ax.set_ylabel("revenue per week (GBP)")
+    ax.yaxis.set_major_formatter(money_formatter())
+    ax.set_ylabel(f"revenue per week ({currency()})")
     ax.set_xlabel("week ending")
     ax.set_title(title)
     ax.legend()

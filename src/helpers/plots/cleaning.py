@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.plots import gbp_formatter
+from helpers.plots import currency, money_formatter
 
 
 def ledger_waterfall(ledger: pd.DataFrame, measure: str = "rows") -> Figure:
@@ -35,8 +35,8 @@ def ledger_waterfall(ledger: pd.DataFrame, measure: str = "rows") -> Figure:
     ax.bar(len(labels) - 1, kept_total, color="#4C72B0")
     ax.set_xticks(np.arange(len(labels)), labels, rotation=35, ha="right")
     if measure == "revenue_amt":
-        ax.yaxis.set_major_formatter(gbp_formatter())
-        ax.set_ylabel("Quantity x Price (GBP)")
+        ax.yaxis.set_major_formatter(money_formatter())
+        ax.set_ylabel(f"Quantity x Price ({currency()})")
         ax.set_title("Where the raw revenue goes: cleaning waterfall (red = removed)")
     else:
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1e3:,.0f}k"))

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from helpers.plots import gbp_formatter
+from helpers.plots import currency, money_formatter
 
 
 def country_bars(summary: pd.DataFrame) -> Figure:
@@ -40,8 +40,8 @@ def size_distribution(customers: pd.DataFrame) -> Figure:
     rev = customers["revenue_amt"].clip(lower=1).to_numpy()
     axes[1].hist(rev, bins=np.logspace(0, np.log10(rev.max()) + 0.1, 30))
     axes[1].set_xscale("log")
-    axes[1].xaxis.set_major_formatter(gbp_formatter())
-    axes[1].set_xlabel("revenue per customer, GBP (log scale)")
+    axes[1].xaxis.set_major_formatter(money_formatter())
+    axes[1].set_xlabel(f"revenue per customer, {currency()} (log scale)")
     axes[1].set_ylabel("customers")
     axes[1].set_title("Revenue per customer")
     fig.tight_layout()
@@ -81,19 +81,19 @@ def time_patterns(patterns: dict[str, pd.Series]) -> Figure:
     ax1 = fig.add_subplot(2, 1, 1)
     m = patterns["month"]
     ax1.bar(m.index, m.to_numpy(), width=25)
-    ax1.yaxis.set_major_formatter(gbp_formatter())
-    ax1.set_ylabel("revenue per month (GBP)")
+    ax1.yaxis.set_major_formatter(money_formatter())
+    ax1.set_ylabel(f"revenue per month ({currency()})")
     ax1.set_title("Revenue by calendar month (the Q4 peak)")
     ax2 = fig.add_subplot(2, 2, 3)
     w = patterns["weekday"]
     ax2.bar(w.index, w.to_numpy())
-    ax2.yaxis.set_major_formatter(gbp_formatter())
-    ax2.set_ylabel("revenue (GBP)")
+    ax2.yaxis.set_major_formatter(money_formatter())
+    ax2.set_ylabel(f"revenue ({currency()})")
     ax2.set_title("By weekday")
     ax3 = fig.add_subplot(2, 2, 4)
     h = patterns["hour"]
     ax3.bar(h.index, h.to_numpy())
-    ax3.yaxis.set_major_formatter(gbp_formatter())
+    ax3.yaxis.set_major_formatter(money_formatter())
     ax3.set_xlabel("hour of day (local time)")
     ax3.set_title("By hour")
     fig.tight_layout()
@@ -107,8 +107,8 @@ def new_vs_returning(table: pd.DataFrame) -> Figure:
     for col in ("returning", "new", "guest"):
         ax.bar(table.index, table[col].to_numpy(), width=25, bottom=bottom, label=col)
         bottom += table[col].to_numpy()
-    ax.yaxis.set_major_formatter(gbp_formatter())
-    ax.set_ylabel("revenue per month (GBP)")
+    ax.yaxis.set_major_formatter(money_formatter())
+    ax.set_ylabel(f"revenue per month ({currency()})")
     ax.set_title("Revenue by month: new customers, returning customers, guests")
     ax.legend(loc="upper left")
     return fig

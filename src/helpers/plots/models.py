@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.plots import gbp_formatter
+from helpers.plots import currency, money_formatter
 
 
 def backtest_plot(
@@ -29,9 +29,9 @@ def backtest_plot(
                     label=m if j == 0 else None)
             if k == 0:
                 ax.fill_between(g["week"], g["lo80"], g["hi80"], color=colours[0], alpha=0.12)
-    ax.yaxis.set_major_formatter(gbp_formatter())
+    ax.yaxis.set_major_formatter(money_formatter())
     ax.set(title="Rolling-origin forecasts of weekly revenue", xlabel="week ending",
-           ylabel="revenue per week (GBP)")
+           ylabel=f"revenue per week ({currency()})")
     ax.legend(ncol=3, fontsize=8)
     return fig
 

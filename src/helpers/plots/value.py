@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.plots import gbp_formatter
+from helpers.plots import currency, money_formatter
 
 
 def rf_grid(counts: pd.DataFrame, mapping: pd.DataFrame) -> matplotlib.figure.Figure:
@@ -101,8 +101,8 @@ def clv_distribution(clv: pd.Series, tier: pd.Series,
     ax.hist([pos[tier.loc[pos.index] == t] for t in cats], bins=bins, stacked=True,
             label=[str(t) for t in cats])  # fmt: skip
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(gbp_formatter())
-    ax.set_xlabel(f"predicted {horizon} CLV (GBP, log scale)")
+    ax.xaxis.set_major_formatter(money_formatter())
+    ax.set_xlabel(f"predicted {horizon} CLV ({currency()}, log scale)")
     ax.set_ylabel("customers")
     ax.set_title(f"Distribution of predicted {horizon} customer lifetime value by tier")
     ax.legend(title="tier")

@@ -90,6 +90,17 @@ def sign_word(x: float, positive: str, negative: str) -> str:
     return positive if x > 0 else negative
 
 
+def skip(m: dict[str, Any], section: str, reason: str) -> str:
+    """Record in the notebook's metrics ``m`` that ``section`` did not run and why (under
+    ``m["skipped"]``), and return the one visible line the notebook displays instead.
+
+    ``reason`` completes "The section ...", e.g. from
+    :func:`helpers.data.capabilities.missing`: ``"needs at least 2 products; the data has 1"``.
+    """
+    m.setdefault("skipped", {})[section] = reason
+    return f"**Skipped: {section}.** This section {reason}."
+
+
 def save_fig(
     fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110,
     show: bool = True,

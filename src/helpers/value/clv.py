@@ -245,6 +245,14 @@ def calibration_holdout(
     if cal_end >= obs_end:
         raise ValueError(f"calibration_end={cal_end} must be before observation_end={obs_end}")
     unit_days = _days_per_unit(time_unit)
+    first = lines.loc[lines["customer_id"].notna(), "order_ts"].min()
+    if pd.isna(first) or first >= cal_end:
+        start = "no customer purchases" if pd.isna(first) else f"data start {first:%Y-%m-%d}"
+        raise ValueError(
+            f"calibration_holdout: no customer purchase before calibration_end="
+            f"{cal_end:%Y-%m-%d} ({start}): the holdout (calibration_weeks before the cutoff) "
+            "leaves no calibration history; lower calibration_weeks or move the cutoff later"
+        )
     cal = summarise_transactions(lines, obs_end, time_unit, calibration_end=cal_end)
     df = _customer_lines(lines, obs_end)
     df = df[(df["order_ts"] >= cal_end) & df["customer_id"].isin(cal.index)]
@@ -521,17 +529,23 @@ def fit_gamma_gamma(
     frequency
         Repeat purchases x; customers with x = 0 are dropped (they have no repeat spend).
     monetary_value
-        Mean value of the repeat purchases, GBP (> 0 where x > 0).
+        Mean value of the repeat purchases, in the data's currency. Repeat buyers whose mean is
+        0 (free items only, e.g. CDNOW's $0 lines) cannot enter the Gamma likelihood: they are
+        left out with a logged count, like customers without a repeat purchase.
     penalizer, initial
         L2 penalty and starting values (p, q, γ).
     """
     d = _as_arrays("fit_gamma_gamma", frequency=frequency, monetary_value=monetary_value)
     keep = d["frequency"] > 0
+    free = keep & (d["monetary_value"] == 0)
+    if free.any():
+        log.warning("fit_gamma_gamma: %d repeat buyers with zero mean spend left out", free.sum())
+    keep &= ~free
     x, m = d["frequency"][keep], d["monetary_value"][keep]
     if x.size < 3:
         raise ValueError(f"fit_gamma_gamma: only {x.size} repeat buyers; need at least 3")
     if (m <= 0).any():
-        raise ValueError("fit_gamma_gamma: 'monetary_value' must be > 0 for repeat buyers")
+        raise ValueError("fit_gamma_gamma: 'monetary_value' must not be negative for repeat buyers")
     (ux, um), w = _compress(x, m)
     n = float(w.sum())
     # scale the start of γ to the data so the optimiser starts in the right region

@@ -35,8 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.data.ingest import SourceData, check_raw_columns, sha256_file
-from helpers.data.mapping import InputError, Mapping, check_columns, load_mapping
+from helpers.data.ingest import SourceData, check_raw_columns, order_key_warnings, sha256_file
+from helpers.data.mapping import (
+    PSEUDO_PRODUCT,
+    InputError,
+    Mapping,
+    check_columns,
+    load_mapping,
+)
 from helpers.data.privacy import personal_columns
 
 log = logging.getLogger(__name__)
@@ -54,7 +60,15 @@ MAX_ABS_QUANTITY = 10_000_000
 """Units; larger quantities are set aside as ``bad_quantity`` (they would overflow the
 ledger's integer arithmetic and are never real)."""
 MAX_ABS_PRICE = 10_000_000.0
-"""GBP (after conversion); larger unit prices are set aside as ``bad_price``."""
+"""In the amounts' currency (after any conversion); larger unit prices are set aside as
+``bad_price``."""
+MAX_DECOMPRESSED_BYTES = 1 << 30
+"""Bytes; a gzip file is never decompressed beyond this (1 GiB)."""
+MAX_GZIP_RATIO = 100
+"""A gzip file may also decompress to at most this many times its own size (but always to
+:data:`MIN_GZIP_LIMIT`): real CSV exports compress 5-20 fold, gzip bombs a thousandfold."""
+MIN_GZIP_LIMIT = 64 << 20
+"""Bytes (64 MiB) any gzip file may decompress to, whatever its ratio."""
 CURRENCY_STRIP = r"[£$€¥₹\s\u00a0']|^[A-Z]{3}|[A-Z]{3}$"
 """Regex removed from numbers before parsing: currency symbols, spaces, ISO codes at either end."""
 
@@ -75,27 +89,79 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
         ) from None
 
 
-def _read_csv(m: Mapping) -> pd.DataFrame:
+def gunzip_limited(data: bytes, file: str, limit: int | None = None) -> bytes:
+    """Decompress gzip ``data`` (one or more members), refusing to go beyond a limit.
+
+    Parameters
+    ----------
+    data
+        The compressed bytes.
+    file
+        Name used in messages.
+    limit
+        Bytes; default: :data:`MAX_GZIP_RATIO` times ``len(data)``, at least
+        :data:`MIN_GZIP_LIMIT` and at most :data:`MAX_DECOMPRESSED_BYTES`.
+
+    Raises
+    ------
+    InputError
+        The data decompresses to more than ``limit`` bytes (a gzip bomb), or is truncated.
+    """
+    if limit is None:
+        limit = min(MAX_DECOMPRESSED_BYTES, max(MIN_GZIP_LIMIT, MAX_GZIP_RATIO * len(data)))
+    chunks, total = [], 0
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            while chunk := gz.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise InputError(
+                        file,
+                        f"decompresses to more than {limit:,} bytes, the limit on decompressed "
+                        f"size ({MAX_GZIP_RATIO} times the {len(data):,} compressed bytes, at "
+                        f"least {MIN_GZIP_LIMIT:,}, at most {MAX_DECOMPRESSED_BYTES:,}); a gzip "
+                        "bomb? Decompress and check the file yourself",
+                    )
+                chunks.append(chunk)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(file, f"truncated or corrupt gzip file ({exc}); fetch it again") from None
+    return b"".join(chunks)
+
+
+def _csv_text(m: Mapping) -> str:
+    """The export's text: read, gunzipped (with a size limit) and decoded; never empty."""
     assert m.path is not None
     file = m.path.name
     try:
         data = m.path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        elif m.path.suffix.lower() == ".gz":
-            raise InputError(file, "named .gz but not gzip-compressed")
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise InputError(file, f"truncated or corrupt gzip file ({exc}); fetch it again") from None
     except OSError as exc:
         raise InputError(file, f"cannot read the file ({exc})") from None
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip_limited(data, file)
+    elif m.path.suffix.lower() == ".gz":
+        raise InputError(file, "named .gz but not gzip-compressed")
     text = _decode(data, m.encoding, file)
     if not text.strip():
         raise InputError(file, "the file is empty (no header, no rows)")
+    return text
+
+
+def _first_record(text: str, m: Mapping, file: str) -> list[str]:
+    """Fields of the first non-blank record (the header, or the first data row)."""
+    if m.whitespace:
+        return next(line for line in text.splitlines() if line.strip()).split()
     try:
-        header = next(csv.reader(io.StringIO(text[: 1 << 16]), delimiter=m.delimiter))
+        return next(csv.reader(io.StringIO(text[: 1 << 16]), delimiter=m.delimiter))
     except (csv.Error, StopIteration) as exc:
         raise InputError(file, f"cannot read the header line ({exc})") from None
-    header = [h.lstrip("\ufeff").strip() for h in header]
+
+
+def _header(text: str, m: Mapping, file: str) -> list[str]:
+    """Column names: the header line's, or 0-based positions ``"0"``, ``"1"``... without one."""
+    first = _first_record(text, m, file)
+    if not m.header:
+        return [str(i) for i in range(len(first))]
+    header = [h.lstrip("\ufeff").strip() for h in first]
     dups = sorted({h for h in header if header.count(h) > 1})
     if dups:
         raise InputError(
@@ -103,59 +169,123 @@ def _read_csv(m: Mapping) -> pd.DataFrame:
             f"duplicate column header(s) {dups} in the header line: rename them in the export",
             column=dups[0],
         )
-    if len(header) == 1 and m.delimiter not in text.splitlines()[0] and len(m.columns) > 1:
-        log.warning("%s: header has one column; is source.delimiter %r right?", file, m.delimiter)
+    sep = "whitespace" if m.whitespace else m.delimiter
+    if len(header) == 1 and len(m.columns) > 1:
+        log.warning("%s: header has one column; is source.delimiter %r right?", file, sep)
+    return header
+
+
+def _read_csv(m: Mapping) -> pd.DataFrame:
+    assert m.path is not None
+    file = m.path.name
+    text = _csv_text(m)
+    header = _header(text, m, file)
     check_columns(m, header, file)
     try:
         # All columns are read (usecols would hide rows with too many fields); the unmapped
         # ones are dropped at once, so personal columns never reach the analysis.
         df = pd.read_csv(
             io.StringIO(text),
-            sep=m.delimiter,
+            sep=r"\s+" if m.whitespace else m.delimiter,
             dtype=str,
             keep_default_na=False,
-            header=0,
+            header=0 if m.header else None,
+            names=None if m.header else header,
             engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().replace("\n", " ")
         raise InputError(file, f"malformed CSV ({msg}); check quoting and the delimiter") from None
     df.columns = header
-    _check_field_counts(text, m.delimiter, len(header), file)
+    _check_field_counts(text, m, len(header), file)
     return df[m.needed_columns()]
 
 
-def _check_field_counts(text: str, delimiter: str, n_fields: int, file: str) -> None:
+def _check_field_counts(text: str, m: Mapping, n_fields: int, file: str) -> None:
     """Raise if a record has fewer fields than the header (pandas pads those silently)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    counts = np.fromiter((len(r) for r in reader), dtype="int64")
-    counts = counts[counts > 0][1:]  # blank lines are skipped by pandas too; drop the header
+    if m.whitespace:
+        fields = (len(line.split()) for line in text.splitlines())
+    else:
+        fields = (len(r) for r in csv.reader(io.StringIO(text), delimiter=m.delimiter))
+    counts = np.fromiter(fields, dtype="int64")
+    counts = counts[counts > 0]  # blank lines are skipped by pandas too
+    if m.header:
+        counts = counts[1:]  # drop the header
     short = np.flatnonzero(counts < n_fields)
     if short.size:
+        what = "the header" if m.header else "the first row"
         raise InputError(
             file,
-            f"record has {counts[short[0]]} field(s), the header {n_fields} "
+            f"record has {counts[short[0]]} field(s), {what} {n_fields} "
             f"({short.size} such row(s)); the file may be truncated or a "
             "delimiter missing",
             row=int(short[0]) + 1,
         )
 
 
-def _read_excel(m: Mapping) -> pd.DataFrame:
+def _sheet_names(m: Mapping) -> list[str]:
+    """The workbook's sheet names, checking that ``source.sheet`` is one of them."""
     assert m.path is not None
     file = m.path.name
     try:
-        head = pd.read_excel(m.path, sheet_name=m.sheet, header=None, nrows=1, dtype=object)
-        header = ["" if pd.isna(h) else str(h).strip() for h in head.iloc[0]] if len(head) else []
-        if not header:
-            raise InputError(file, f"sheet {m.sheet!r} is empty (no header, no rows)")
-        dups = sorted({h for h in header if header.count(h) > 1})
-        if dups:
-            raise InputError(
-                file, f"duplicate column header(s) {dups} in the header line", column=dups[0]
-            )
+        with pd.ExcelFile(m.path) as book:
+            names = [str(n) for n in book.sheet_names]
+    except Exception as exc:  # openpyxl/xlrd raise many types for a corrupt workbook
+        raise InputError(file, f"cannot read the workbook ({type(exc).__name__}: {exc})") from None
+    missing = (
+        m.sheet not in names
+        if isinstance(m.sheet, str)
+        else not -len(names) <= m.sheet < len(names)
+    )
+    if missing:
+        raise InputError(
+            file, f"no sheet {m.sheet!r}; the workbook's sheets are {names}: set source.sheet"
+        )
+    return names
+
+
+def _excel_header(m: Mapping, names: list[str]) -> list[str]:
+    """The sheet's column names (or positions without a header), checked against the mapping;
+    a missing column's message lists the workbook's sheets."""
+    assert m.path is not None
+    file = m.path.name
+    head = pd.read_excel(m.path, sheet_name=m.sheet, header=None, nrows=1, dtype=object)
+    header = ["" if pd.isna(h) else str(h).strip() for h in head.iloc[0]] if len(head) else []
+    if not header:
+        raise InputError(file, f"sheet {m.sheet!r} is empty (no header, no rows); sheets: {names}")
+    if not m.header:
+        header = [str(i) for i in range(len(header))]
+    dups = sorted({h for h in header if header.count(h) > 1})
+    if dups:
+        raise InputError(
+            file, f"duplicate column header(s) {dups} in the header line", column=dups[0]
+        )
+    try:
         check_columns(m, header, file)
-        df = pd.read_excel(m.path, sheet_name=m.sheet, dtype=object, usecols=m.needed_columns())
+    except InputError as exc:
+        raise InputError(
+            file,
+            f"sheet {m.sheet!r}: {exc.problem}; the workbook's sheets are {names}: set "
+            "source.sheet to the one holding the lines",
+            column=exc.column,
+        ) from None
+    return header
+
+
+def _read_excel(m: Mapping) -> pd.DataFrame:
+    assert m.path is not None
+    file = m.path.name
+    names = _sheet_names(m)
+    try:
+        header = _excel_header(m, names)
+        if m.header:
+            df = pd.read_excel(
+                m.path, sheet_name=m.sheet, dtype=object, usecols=m.needed_columns()
+            )
+        else:
+            df = pd.read_excel(m.path, sheet_name=m.sheet, dtype=object, header=None)
+            df.columns = header
+            df = df[m.needed_columns()]
     except InputError:
         raise
     except Exception as exc:  # openpyxl/xlrd raise many types for a corrupt workbook
@@ -262,6 +392,7 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Parse timestamps with each format in turn (first match wins); unparseable -> NaT.
 
     Already-typed datetimes (Excel, Parquet, SQL) are kept; time zones are dropped (local time).
+    Numbers are read as their digits, so ``%Y%m%d`` parses integer dates such as ``19970101``.
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_localize(None).astype("datetime64[ns]")
@@ -276,7 +407,10 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     )
     if is_ts.any():
         out[is_ts] = pd.to_datetime(obj[is_ts]).astype("datetime64[ns]")
-    text = values.astype("string").str.strip()
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        text = _id_text(values)  # dates written as numbers: 19970101 (or 19970101.0 from Excel)
+    else:
+        text = values.astype("string").str.strip()
     for fmt in formats:
         todo = out.isna() & ~is_ts & text.notna() & (text != "")
         if not todo.any():
@@ -415,19 +549,38 @@ def _quantities(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
     return q.where(~bad_q, 0).fillna(0).round().astype("int64")
 
 
-def _prices_amt(df: pd.DataFrame, m: Mapping, marks: _SetAside) -> pd.Series:
-    """Unit prices converted to GBP (null where set aside); non-numbers and absurd set aside."""
-    column = m.columns["unit_price"]
+def unit_price_from_total(total: pd.Series, quantity: pd.Series) -> pd.Series:
+    """Unit price from a line total: ``|total| / |quantity|``, negative only for a credit line
+    (negative total, positive quantity); 0 where the quantity is 0.
+
+    >>> total, qty = pd.Series([29.33, -6.0, 4.0, -2.0]), pd.Series([2, -3, -2, 1])
+    >>> unit_price_from_total(total, qty).tolist()
+    [14.665, 2.0, 2.0, -2.0]
+    """
+    q = quantity.astype("float64")
+    price = total.abs() / q.abs().where(q != 0)
+    credit = (total < 0) & (q > 0)
+    return price.mask(credit, -price).where(q != 0, 0.0)
+
+
+def _prices_amt(df: pd.DataFrame, m: Mapping, qty: pd.Series, marks: _SetAside) -> pd.Series:
+    """Unit prices (from the unit price or line total column), converted to GBP only when the
+    mapping gives ``fx_to_gbp``; null where set aside; non-numbers and absurd set aside."""
+    column = m.columns[m.amount]
     p_raw = df[column]
     p = parse_numbers(p_raw, m.decimal, m.thousands)
     p_present = p_raw.notna() & (p_raw.astype("string").str.strip() != "")
     marks.flag(p.isna() & p_present, "bad_price", column, "is not a number")
-    price = p * m.fx_to_gbp
+    if m.amount == "line_total":
+        no_units = (qty == 0) & p.notna() & (p != 0)
+        marks.flag(no_units, "bad_price", column, "is a line total on a line without units")
+        p = unit_price_from_total(p, qty)
+    price = p * m.fx_to_gbp if m.fx_to_gbp is not None else p
     marks.flag(
         price.abs() > MAX_ABS_PRICE,
         "bad_price",
         column,
-        f"is beyond {MAX_ABS_PRICE:,.0f} GBP",
+        f"is beyond {MAX_ABS_PRICE:,.0f} {m.amount_currency} per unit",
     )
     return price.where(marks.reason.ne("bad_price").fillna(True))
 
@@ -446,12 +599,34 @@ def _is_cancellation(
     return is_canc.astype(bool)
 
 
+def order_keys(customers: pd.Series, ts: pd.Series, rows: pd.Series) -> pd.Series:
+    """Invoice text when the export has none: one order per customer and timestamp
+    (``<customer>@<YYYYMMDDTHHMMSS>``); a guest line (no customer) is an order of its own
+    (``guest@<timestamp>#<row>``).
+
+    >>> ts = pd.Series(pd.to_datetime(["1997-01-02", "1997-01-03"]))
+    >>> order_keys(pd.Series(["7", None], dtype="string"), ts, pd.Series([1, 2])).tolist()
+    ['7@19970102T000000', 'guest@19970103T000000#2']
+    """
+    stamp = ts.dt.strftime("%Y%m%dT%H%M%S").astype("string")
+    guest = "guest@" + stamp + "#" + rows.astype("string")
+    return (customers.astype("string") + "@" + stamp).fillna(guest)
+
+
+def _invoices(df: pd.DataFrame, m: Mapping, ts: pd.Series, marks: _SetAside) -> pd.Series:
+    """The invoice column as text, or customer + timestamp keys when none is mapped."""
+    if "invoice" in m.columns:
+        return _id_text(df[m.columns["invoice"]])
+    cust = _optional_column(df, m, "customer_id", _id_text)
+    return order_keys(cust, ts, marks.rows)
+
+
 def _canonical_cancellations(
-    df: pd.DataFrame, m: Mapping, qty: pd.Series, marks: _SetAside
+    df: pd.DataFrame, m: Mapping, qty: pd.Series, ts: pd.Series, marks: _SetAside
 ) -> tuple[pd.Series, pd.Series]:
     """Invoices and quantities with cancellations as ``C…`` and negative; ordinary invoices
     starting with ``A`` (or ``C``) prefixed with ``I``."""
-    inv = _id_text(df[m.columns["invoice"]])
+    inv = _invoices(df, m, ts, marks)
     is_canc = _is_cancellation(df, m, inv, qty, marks.reason)
     if m.cancel_prefix == "C":
         clash = ~is_canc & inv.str.match(r"^A").fillna(False)
@@ -475,6 +650,13 @@ def _optional_column(
     return pd.Series(pd.NA, index=df.index, dtype="string")
 
 
+def _stock_codes(df: pd.DataFrame, m: Mapping) -> pd.Series:
+    """Stock codes as text, or :data:`PSEUDO_PRODUCT` on every line when none is mapped."""
+    if "stock_code" in m.columns:
+        return _id_text(df[m.columns["stock_code"]]).astype("string")
+    return pd.Series(PSEUDO_PRODUCT, index=df.index, dtype="string")
+
+
 def _line_frame(
     df: pd.DataFrame,
     m: Mapping,
@@ -492,7 +674,7 @@ def _line_frame(
             "source_file": pd.array([file] * len(df), dtype="string"),
             "source_row": marks.rows.to_numpy(),
             "invoice": inv.astype("string").to_numpy(),
-            "stock_code": _id_text(df[m.columns["stock_code"]]).astype("string").to_numpy(),
+            "stock_code": _stock_codes(df, m).to_numpy(),
             "description": _optional_column(df, m, "description", _text).to_numpy(),
             "quantity": qty.to_numpy(dtype="int64"),
             "invoice_ts": ts.to_numpy(dtype="datetime64[ns]"),
@@ -524,8 +706,8 @@ def to_raw_lines(df: pd.DataFrame, m: Mapping, today: pd.Timestamp | None = None
     marks = _SetAside.empty(df, m.source_label)
     ts = _timestamps(df, m, today, marks)
     qty = _quantities(df, m, marks)
-    price = _prices_amt(df, m, marks)
-    inv, qty = _canonical_cancellations(df, m, qty, marks)
+    price = _prices_amt(df, m, qty, marks)
+    inv, qty = _canonical_cancellations(df, m, qty, ts, marks)
     return _line_frame(df, m, marks, inv, qty, ts, price)
 
 
@@ -584,13 +766,12 @@ def read(
     df = read_table(m, env)
     lines = to_raw_lines(df, m, today)
     lines = check_raw_columns(lines, m.source_label)
-    if m.currency != "GBP" and m.fx_to_gbp == 1.0:
-        log.warning(
-            "%s: prices are in %s (no fx_to_gbp given); the *_amt columns will hold %s",
-            m.name,
-            m.currency,
-            m.currency,
-        )
+    log.info(
+        "%s: amounts in %s%s",
+        m.name,
+        m.amount_currency,
+        f" (converted from {m.currency})" if m.fx_to_gbp is not None else "",
+    )
     if m.path is not None:
         files = pd.DataFrame(
             [{"file": m.path.name, "sha256": sha256_file(m.path), "rows": len(lines)}]
@@ -599,4 +780,31 @@ def read(
         files = pd.DataFrame([{"file": "sql query", "sha256": "", "rows": len(lines)}])
     n_aside = int(lines["set_aside"].notna().sum())
     log.info("%s: %d rows read, %d set aside by the adapter", m.source_label, len(lines), n_aside)
-    return SourceData(lines=lines, files=files, customers=customer_master(df, lines, m))
+    warnings = invoice_warnings(lines, m)
+    for w in warnings:
+        log.warning("%s", w)
+    return SourceData(
+        lines=lines,
+        files=files,
+        customers=customer_master(df, lines, m),
+        currency=m.amount_currency,
+        order_key=m.order_key,
+        rules=m.rules,
+        warnings=warnings,
+    )
+
+
+def invoice_warnings(lines: pd.DataFrame, m: Mapping) -> list[str]:
+    """Warnings (not errors) when the mapped invoice does not look like an order id: the same
+    source column as the customer id, or (:func:`helpers.data.ingest.order_key_warnings`) one
+    invoice per customer or one line per invoice for most customers."""
+    inv_col = m.columns.get("invoice")
+    if inv_col is None:
+        return []
+    if inv_col == m.columns.get("customer_id"):
+        return [
+            f"{m.name}: columns.invoice and columns.customer_id both map to {inv_col!r}: every "
+            "customer becomes one order; map the order id as invoice, or leave invoice out "
+            "(an order is then customer + timestamp)"
+        ]
+    return [f"{m.source_label}: {w}" for w in order_key_warnings(lines)]

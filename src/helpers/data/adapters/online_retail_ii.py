@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.data.ingest import SourceData, check_raw_columns, find_layout, sha256_file
+from helpers.data.rules import ONLINE_RETAIL_II_RULES
 
 log = logging.getLogger(__name__)
 
@@ -100,4 +101,4 @@ def read(raw_dir: str | Path) -> SourceData:
         files_df = rows.assign(sha256=files_df["sha256"].iloc[0])
     else:
         files_df = files_df.merge(rows, on="file")
-    return SourceData(lines=lines, files=files_df)
+    return SourceData(lines=lines, files=files_df, currency="GBP", rules=ONLINE_RETAIL_II_RULES)

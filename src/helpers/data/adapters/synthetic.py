@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers.data.ingest import SourceData, check_raw_columns, sha256_file
 from helpers.data.privacy import drop_personal
+from helpers.data.rules import ONLINE_RETAIL_II_RULES
 
 OPTIONAL = ("interactions", "feedback", "opportunities")
 
@@ -52,4 +53,6 @@ def read(raw_dir: str | Path) -> SourceData:
         extra=extra,
         ground_truth_customers=pd.read_parquet(gt_c) if gt_c.exists() else None,
         ground_truth=json.loads(gt_j.read_text()) if gt_j.exists() else None,
+        currency="GBP",
+        rules=ONLINE_RETAIL_II_RULES,
     )

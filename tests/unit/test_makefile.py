@@ -1,0 +1,177 @@
+"""The Makefile passes its variables safely and knows a custom run's inputs (issue 17, item 4).
+
+Make runs in a sandbox folder (symlinks to notebooks/, src/, .venv/), only on cheap targets
+(``check-params``, ``data`` for a custom run, the vars stamp) and dry runs: no notebook runs.
+Each shell-injection attempt points at a canary file that must never appear.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MAKEFILE = ROOT / "Makefile"
+USER_VARS = (
+    "DATASET",
+    "RUN",
+    "CRM_DATA_DIR",
+    "CUTOFF",
+    "SEED",
+    "MAPPING",
+    "ENGINE",
+    "PARAMS",
+    "OFFLINE",
+    "SYNTH_CUSTOMERS",
+)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "python").exists(),
+    reason="needs GNU make and the project's .venv",
+)
+
+
+@pytest.fixture()
+def sandbox(tmp_path):
+    for name in ("notebooks", "src", ".venv", "pyproject.toml", "constraints.txt"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    (folder / "export file.csv").write_bytes((ROOT / "examples" / "shop_export.csv").read_bytes())
+    text = (ROOT / "examples" / "mapping_example.yaml").read_text(encoding="utf-8")
+    (folder / "map ping.yaml").write_text(
+        text.replace("path: shop_export.csv", 'path: "export file.csv"'), encoding="utf-8"
+    )
+    return tmp_path
+
+
+def make(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """``make -f Makefile ARGS`` in ``cwd``, never (re)building the venv, with a clean env."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in USER_VARS and not k.startswith(("MAKE", "MFLAGS", "CRM_MAKE_"))
+    }
+    return subprocess.run(
+        ["make", "--no-print-directory", "-f", str(MAKEFILE), "-o", ".venv/.installed", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "params,named",
+    [
+        ("x=1;touch {c}", "'{c}' is not name=value"),
+        ("x=$(touch {c})", "'{c})' is not name=value"),
+        ("x=$$(touch {c})", "'{c})' is not name=value"),
+        ("x=`touch {c}`", "'{c}`' is not name=value"),
+        ("x=$(shell touch {c})", "'{c})' is not name=value"),
+        ("cutoff=2024-06-01;touch${{IFS}}{c}", "cutoff='2024-06-01;touch${{IFS}}{c}'"),
+    ],
+)
+def test_shell_syntax_in_params_is_refused_never_run(sandbox, params, named):
+    canary = sandbox / "canary"
+    res = make(sandbox, "check-params", "DATASET=synthetic", "PARAMS=" + params.format(c=canary))
+    assert res.returncode != 0, res.stdout
+    assert named.format(c=canary) in res.stderr
+    assert not canary.exists()
+
+
+def test_shell_syntax_in_values_is_taken_literally(sandbox):
+    canary = sandbox / "canary"
+    value = f"k;touch {canary} $(touch {canary}) `touch {canary}`"
+    res = make(
+        sandbox,
+        "check-params",
+        "DATASET=synthetic",
+        f"PARAMS=key_file='{value}'",
+        "CUTOFF=2011-06-01",
+    )
+    assert res.returncode == 0, res.stderr
+    assert f"key_file={value!r}" in res.stdout and "cutoff='2011-06-01'" in res.stdout
+    assert not canary.exists()
+    res = make(sandbox, "check-params", "DATASET=synthetic", f"CUTOFF=2011;touch {canary}")
+    assert res.returncode != 0 and "cutoff='2011;touch" in res.stderr
+    res = make(
+        sandbox,
+        "data",
+        "DATASET=custom",
+        "MAPPING=x.yaml",
+        f"CRM_DATA_DIR=/no where;touch {canary};$(touch {canary})`touch {canary}`",
+    )
+    assert res.returncode == 0, res.stderr
+    assert not canary.exists()
+
+
+def test_mapping_path_with_spaces_and_shell_syntax(sandbox):
+    folder = sandbox / "my data"
+    odd = folder / "map ping;`touch canary1`$(touch canary2).yaml"
+    shutil.copy(folder / "map ping.yaml", odd)
+    res = make(sandbox, "check-params", "DATASET=custom", "RUN=odd", f"MAPPING=my data/{odd.name}")
+    assert res.returncode == 0, res.stderr
+    assert f"mapping='my data/{odd.name}'" in res.stdout
+    assert f"inputs      {odd}, {folder / 'export file.csv'}" in res.stdout
+    assert not list(sandbox.rglob("canary*"))
+
+
+@pytest.mark.parametrize(
+    "run", ["a b", "x;touch canary", "../up", "$(shell touch canary)", "notebooks", "synthetic"]
+)
+def test_bad_run_is_refused_by_make(sandbox, run):
+    res = make(
+        sandbox, "check-params", "DATASET=custom", "MAPPING=my data/map ping.yaml", f"RUN={run}"
+    )
+    assert res.returncode != 0 and f"RUN={run}" in res.stderr
+    assert not list(sandbox.rglob("canary*"))
+
+
+def test_runs_live_side_by_side(sandbox):
+    res = make(
+        sandbox, "-n", "all", "DATASET=custom", "MAPPING=my data/map ping.yaml", "RUN=cdnow"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "reports/cdnow/.stamps/01_collect_clean.done" in res.stdout
+    assert "reports/custom" not in res.stdout
+    # the notebooks get the run's folders from helpers.cli (see test_cli: dataset_paths)
+
+
+def _set_stamps_done(stamps: Path, notebooks: list[Path], t: float) -> None:
+    """Pretend every notebook ran (in order) at ``t`` and later."""
+    for i, name in enumerate(["vars", "data"] + [nb.stem + ".done" for nb in notebooks]):
+        f = stamps / name
+        f.touch()
+        os.utime(f, (t + i, t + i))
+
+
+def test_mapping_and_export_are_inputs_of_the_first_notebook(sandbox):
+    args = ("DATASET=custom", "MAPPING=my data/map ping.yaml", "RUN=t1")
+    stamps = sandbox / "reports" / "t1" / ".stamps"
+    res = make(sandbox, "reports/t1/.stamps/vars", *args)  # the real vars stamp (cheap)
+    assert res.returncode == 0, res.stderr
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
+    first = f"helpers.cli run {notebooks[0].relative_to(ROOT)}"
+    later = time.time() + 600  # stamps newer than any source, even one edited meanwhile
+
+    def dry_run() -> str:
+        # -o: do not remake the vars stamp (it is FORCE'd, so a dry run would assume it changed)
+        res = make(sandbox, "-n", "-o", "reports/t1/.stamps/vars", "all", *args)
+        assert res.returncode == 0, res.stderr
+        return res.stdout
+
+    _set_stamps_done(stamps, notebooks, later)
+    assert first not in dry_run()
+    for changed in ("export file.csv", "map ping.yaml"):
+        _set_stamps_done(stamps, notebooks, later)
+        os.utime(sandbox / "my data" / changed, (later + 100, later + 100))
+        out = dry_run()
+        assert first in out, changed
+        assert "helpers.cli run notebooks/07" in out, changed  # and everything after it

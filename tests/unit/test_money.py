@@ -1,0 +1,38 @@
+"""Tests for helpers.money: symbols and amounts in the data's currency (hand-worked strings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import money
+
+
+def test_symbols_for_known_and_unknown_codes() -> None:
+    assert money.symbol("GBP") == "\u00a3" and money.symbol("usd") == "$"
+    assert money.symbol("EUR") == "\u20ac"
+    assert money.symbol("MXN") == "MXN\u00a0"
+    with pytest.raises(ValueError, match="currency.code"):
+        money.symbol(" ")
+
+
+def test_fmt_money_puts_the_sign_before_the_symbol() -> None:
+    assert money.fmt_money(2500315.87, "USD", ",.2f") == "$2,500,315.87"
+    assert money.fmt_money(-1234.5, "GBP") == "-\u00a31,234"
+    assert money.fmt_money(None, "GBP") == "n/a"
+
+
+def test_style_spec_formats_through_str_format() -> None:
+    assert money.style_spec("EUR", ",.1f").format(1234.56) == "\u20ac1,234.6"
+
+
+def test_axis_formatter_follows_apply_style() -> None:
+    from helpers import plots
+
+    try:
+        plots.apply_style("USD")
+        f = plots.money_formatter()
+        assert f(2_500_000) == "$2.5M" and f(-25_000) == "-$25k" and f(12.4) == "$12"
+        assert plots.currency() == "USD"
+    finally:
+        plots.apply_style("GBP")
+    assert plots.money_formatter()(500) == "\u00a3500"
