@@ -79,11 +79,14 @@ def validate_params(params: dict[str, Any], specs: dict[str, ParamSpec] | None =
 
 
 def parse_date(value: str, name: str) -> pd.Timestamp:
-    """Parse an ISO date (``YYYY-MM-DD``) with an error naming the parameter."""
+    """Parse an ISO date (``YYYY-MM-DD``) or date and time (``YYYY-MM-DDTHH:MM:SS``, e.g. the
+    last second of a day) with an error naming the parameter."""
     try:
-        return pd.Timestamp(_dt.date.fromisoformat(value))
+        return pd.Timestamp(_dt.datetime.fromisoformat(value))
     except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r}: not an ISO date YYYY-MM-DD") from None
+        raise ParameterError(
+            f"{name}={value!r}: not an ISO date YYYY-MM-DD (or date and time YYYY-MM-DDTHH:MM:SS)"
+        ) from None
 
 
 def resolve_cutoff(cutoff: str, order_ts: pd.Series) -> pd.Timestamp:

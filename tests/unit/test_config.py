@@ -65,3 +65,10 @@ def test_parse_date_names_parameter():
     assert config.parse_date("2011-01-31", "start") == pd.Timestamp("2011-01-31")
     with pytest.raises(config.ParameterError, match="start='31.01.2011'"):
         config.parse_date("31.01.2011", "start")
+
+
+def test_parse_date_takes_a_time_of_day_for_end_of_day_cutoffs():
+    # the published CDNOW analyses end week 39 at the last second of 1997-09-30
+    assert config.parse_date("1997-09-30T23:59:59", "cutoff") == pd.Timestamp("1997-09-30 23:59:59")
+    with pytest.raises(config.ParameterError, match="YYYY-MM-DDTHH:MM:SS"):
+        config.parse_date("1997-09-30 at noon", "cutoff")

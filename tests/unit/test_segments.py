@@ -141,6 +141,10 @@ def test_value_table_columns_follow_the_horizon(tmp_path) -> None:
     assert {"expected_purchases_26w", "clv_6m"} <= set(t.columns) and "clv_12m" not in t
     _, csv = segments.export_customer_value(t, tmp_path / "proc", tmp_path / "rep")
     assert list(pd.read_csv(csv).columns)[-2:] == ["expected_purchases_26w", "clv_6m"]
+    _, csv = segments.export_customer_value(t, tmp_path / "proc", tmp_path / "rep", "usd")
+    back = pd.read_csv(csv)
+    assert list(back.columns)[-3:] == ["expected_purchases_26w", "clv_6m", "currency"]
+    assert set(back["currency"]) == {"USD"}
     assert "clv_6m_amt" in segments.playbook_table(t).columns
 
 

@@ -284,12 +284,14 @@ def customer_value_table(
 
 
 def export_customer_value(
-    table: pd.DataFrame, processed_dir: str | Path, reports_dir: str | Path
+    table: pd.DataFrame, processed_dir: str | Path, reports_dir: str | Path,
+    currency: str | None = None,
 ) -> tuple[Path, Path]:
     """Write ``customer_value.parquet`` (internal) and ``exports/customer_value.csv`` (CRM).
 
     The CSV carries :data:`EXPORT_COLUMNS` and the two model outputs only: the pseudonymised
-    key, never customer_id.
+    key, never customer_id; with ``currency`` (an ISO code) a last column says in which
+    currency the CLV is, so the CRM does not have to guess.
     """
     require_columns(table, EXPORT_COLUMNS, "export_customer_value")
     ep_col, clv_col = find_purchases_column(table), find_clv_column(table)
@@ -297,6 +299,8 @@ def export_customer_value(
     csv = table.loc[:, [*EXPORT_COLUMNS, ep_col, clv_col]].round(
         {"p_alive": 4, ep_col: 4, clv_col: 2}
     )
+    if currency is not None:
+        csv["currency"] = str(currency).upper()
     path = Path(reports_dir) / "exports" / "customer_value.csv"
     files.write_text(csv.to_csv(index=False), path)
     log.info("exported %d customers to %s", len(csv), path)
