@@ -724,6 +724,8 @@ CASES: list[Case] = [
         "quarantine",
         lambda d: _big(d, 1_000_000),
         ("bad_date",),
+        # the generated invoices are unique per line: the order-key check says so
+        warning=r"invoice is unique per line",
     ),
 ]
 
@@ -833,7 +835,8 @@ def main() -> None:
     for case in CASES:
         if case.name == "million_rows_one_bad" and args.big_rows != 1_000_000:
             n = args.big_rows
-            case = Case(case.name, case.what, case.expect, lambda d, n=n: _big(d, n), case.reasons)
+            case = Case(case.name, case.what, case.expect, lambda d, n=n: _big(d, n), case.reasons,
+                        warning=case.warning)
         outcomes.append(run_case(case, base / case.name))
     print(summary_table(outcomes))
 
