@@ -16,7 +16,7 @@ SYMBOLS: dict[str, str] = {
 
 
 def symbol(code: str) -> str:
-    """The prefix that marks an amount in ``code``: ``"GBP"`` -> ``"£"``, unknown -> ``"XYZ "``.
+    """The prefix that marks an amount in ``code``: ``"GBP"`` -> the pound sign, unknown -> ``"XYZ "``.
 
     >>> symbol("USD"), symbol("eur"), symbol("MXN")
     ('$', '€', 'MXN\\xa0')
@@ -28,7 +28,7 @@ def symbol(code: str) -> str:
 
 
 def fmt_money(x: float | None, code: str, spec: str = ",.0f") -> str:
-    """An amount for prose: ``fmt_money(-1234.5, "GBP")`` -> ``"-£1,234"`` (sign before symbol).
+    """An amount for prose: ``fmt_money(-1234.5, "USD")`` -> ``"-$1,234"`` (sign before symbol).
 
     >>> fmt_money(2500315.87, "USD", ",.2f")
     '$2,500,315.87'

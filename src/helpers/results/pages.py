@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.files import read_json, write_text
+from helpers.money import fmt_money
 from helpers.results.glossary import GLOSSARY
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def headline(metrics: dict[str, Any]) -> list[dict[str, str]]:
         {"label": "customers", "value": f"{m['n_customers']:,}", "source": "01_collect_clean"},
         {
             "label": "kept revenue",
-            "value": f"£{m['revenue_kept_amt']:,.0f}",
+            "value": fmt_money(m["revenue_kept_amt"], m.get("currency", "GBP")),
             "source": "01_collect_clean",
         },
     ]

@@ -55,7 +55,7 @@ def value(m: Any) -> Any:
 
 
 def fmt(m: Any, spec: str = ",.0f", unit: str = "") -> str:
-    """Format a metric (with its interval when it has one) for prose, e.g. ``£1,234 (95% CI ...)``."""
+    """Format a metric (with its interval when it has one) for prose, e.g. ``1,234 (95% CI ...)``."""
     if isinstance(m, dict) and "value" in m:
         lvl = int(round(100 * m.get("level", 0.95)))
         return (

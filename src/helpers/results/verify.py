@@ -84,9 +84,9 @@ _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 def _same_formatted_numbers(old: str, new: str, rtol: float, atol: float) -> bool:
     """Whether two strings differ only in numbers that agree within the tolerances, e.g. a
-    headline '£8,207,769' against '£8,207,770' (a value on a rounding boundary).
+    headline '$8,207,769' against '$8,207,770' (a value on a rounding boundary).
 
-    >>> _same_formatted_numbers("£8,207,769", "£8,207,770", 1e-6, 1e-9)
+    >>> _same_formatted_numbers("$8,207,769", "$8,207,770", 1e-6, 1e-9)
     True
     >>> _same_formatted_numbers("12% of customers", "13% of customers", 1e-6, 1e-9)
     False

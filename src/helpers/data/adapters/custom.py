@@ -69,7 +69,7 @@ MAX_GZIP_RATIO = 100
 :data:`MIN_GZIP_LIMIT`): real CSV exports compress 5-20 fold, gzip bombs a thousandfold."""
 MIN_GZIP_LIMIT = 64 << 20
 """Bytes (64 MiB) any gzip file may decompress to, whatever its ratio."""
-CURRENCY_STRIP = r"[£$€¥₹\s\u00a0']|^[A-Z]{3}|[A-Z]{3}$"
+CURRENCY_STRIP = r"[\u00a3$\u20ac\u00a5\u20b9\s\u00a0']|^[A-Z]{3}|[A-Z]{3}$"
 """Regex removed from numbers before parsing: currency symbols, spaces, ISO codes at either end."""
 
 
@@ -371,7 +371,7 @@ def parse_numbers(values: pd.Series, decimal: str = ".", thousands: str = "") ->
     """Parse numbers written as text: strip currency symbols/codes and spaces, apply the
     separators, ``(1.50)`` means -1.50. Unparseable or non-finite values become NaN.
 
-    >>> parse_numbers(pd.Series(["£1,234.50", "(2.00)", "x"]), thousands=",").tolist()
+    >>> parse_numbers(pd.Series(["$1,234.50", "(2.00)", "x"]), thousands=",").tolist()
     [1234.5, -2.0, nan]
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
