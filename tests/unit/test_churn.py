@@ -177,3 +177,18 @@ def test_bgnbd_prob_no_purchase_hand_worked():
     assert p == pytest.approx([0.625])
     with pytest.raises(ValueError, match="t must be > 0"):
         churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 0.0)
+
+
+def test_label_window_is_half_open_at_cutoff_plus_horizon() -> None:
+    """An order exactly at cutoff + H falls in the next window: that customer churned in this
+    one; an order one second earlier keeps the customer."""
+    cut = pd.Timestamp("2011-01-01")
+    end = cut + pd.Timedelta(days=30)
+    lines = pd.DataFrame({
+        "customer_id": pd.array([1, 2, 3], dtype="Int64"),
+        "order_ts": [end, end - pd.Timedelta(seconds=1), cut],
+        "order_id": ["a", "b", "c"], "revenue_amt": [1.0, 1.0, 1.0],
+    })
+    y = churn.make_labels(lines, pd.Index([1, 2, 3]), cut, 30,
+                          data_end=end + pd.Timedelta(days=1))
+    assert y.to_dict() == {1: 1, 2: 0, 3: 0}

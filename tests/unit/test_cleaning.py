@@ -137,3 +137,19 @@ def test_reconcile_detects_a_tampered_ledger(case):
     led.loc[0, "rev_milli"] += 10  # one penny lost
     assert cleaning.reconcile_with_raw(led, raw)["revenue_match"] is False
     assert cleaning.reconcile_with_raw(led.iloc[1:], raw)["rows_match"] is False
+
+
+def test_a_cancellation_at_the_same_timestamp_reverses_the_purchase():
+    """p.ts <= c.ts: a purchase and its cancellation booked in the same second are a pair;
+    a purchase one second after the cancellation is not reversed by it."""
+    raw = raw_frame(
+        [
+            ("1", "X1", "A", 4, "2010-03-01 12:00:00", 1.5, "7", "UK"),
+            ("C2", "X1", "A", -4, "2010-03-01 12:00:00", 1.5, "7", "UK"),  # same second
+            ("C3", "X2", "B", -1, "2010-03-01 12:00:00", 2.0, "7", "UK"),
+            ("4", "X2", "B", 1, "2010-03-01 12:00:01", 2.0, "7", "UK"),  # one second later
+        ]
+    )
+    q = cleaning.clean(raw).quarantine.set_index("line_id")
+    assert q["reason"].to_dict() == {1: "cancelled_original", 2: "cancellation", 3: "cancellation"}
+    assert q["detail"].to_dict() == {1: "reversed by line 2", 2: "reverses line 1", 3: "unmatched"}

@@ -317,3 +317,22 @@ def test_gamma_gamma_leaves_out_zero_spend_repeat_buyers(cdnow: pd.DataFrame) ->
     assert fit.n == base.n and fit.params() == pytest.approx(base.params())
     with pytest.raises(ValueError, match="monetary_value"):
         clv.fit_gamma_gamma(both["frequency"], both["monetary_value"].where(both["monetary_value"] > 0, -1.0))
+
+
+def test_clv_discounts_period_k_by_k_periods() -> None:
+    """One purchase of 10 per week, 2 weeks, 10% a year: CLV = 10/(1+d) + 10/(1+d)^2 with the
+    weekly rate d = 1.1^(7/365.25) - 1 (the first week is discounted once, not zero times)."""
+
+    class OnePerPeriod:
+        def expected_purchases(self, t, f, r, T):
+            return np.full(len(f), t)
+
+    class TenEach:
+        def expected_spend(self, f, m):
+            return np.full(len(f), 10.0)
+
+    s = pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0], "monetary_value": [10.0]})
+    d = 1.1 ** (7 / 365.25) - 1
+    got = clv.customer_lifetime_value(OnePerPeriod(), TenEach(), s, horizon=2,
+                                      discount_rate_annual=0.10, time_unit="W")
+    assert float(got.iloc[0]) == pytest.approx(10 / (1 + d) + 10 / (1 + d) ** 2, rel=1e-12)

@@ -118,3 +118,25 @@ def test_diebold_mariano_hand_worked():
         diebold_mariano([1, 1, 1], [1, 1, 1])
     with pytest.raises(ValueError, match="h must"):
         diebold_mariano([1, 2, 3], [1, 2, 4], h=0)
+
+
+def test_diebold_mariano_long_run_variance_with_h2_by_hand() -> None:
+    # e2 = 0, so d = e1^2 = [1, 3, 2, 4, 5]: mean 3, centred [-2, 0, -1, 1, 2], n = 5
+    # gamma0 = 10 / 5 = 2.0; gamma1 = (0*-2 + -1*0 + 1*-1 + 2*1) / 5 = 0.2
+    # V = gamma0 + 2 * gamma1 = 2.4; DM = 3 / sqrt(2.4 / 5) = 4.3301
+    # HLN factor sqrt((5 + 1 - 4 + 2/5) / 5) = sqrt(0.48) -> DM = 3 / sqrt(0.48) * sqrt(0.48) = 3
+    e1 = np.sqrt([1.0, 3.0, 2.0, 4.0, 5.0])
+    dm, p = metrics.diebold_mariano(e1, np.zeros(5), h=2)
+    assert dm == pytest.approx(3.0, abs=1e-12)
+    from scipy import stats
+    assert p == pytest.approx(2 * stats.t.sf(3.0, df=4), abs=1e-12)
+
+
+def test_bootstrap_ci_level_is_two_sided() -> None:
+    """A 95% percentile interval of the mean of 0..99 spans about +-1.96 standard errors
+    (se = 28.87 / 10 = 2.887, half-width 5.66), a 90% one +-1.645 (4.75)."""
+    x = np.arange(100, dtype=float)
+    _, lo95, hi95 = metrics.bootstrap_ci(x, np.mean, n_boot=4000, seed=1, level=0.95)
+    _, lo90, hi90 = metrics.bootstrap_ci(x, np.mean, n_boot=4000, seed=1, level=0.90)
+    assert 5.2 < (hi95 - lo95) / 2 < 6.1
+    assert 4.3 < (hi90 - lo90) / 2 < 5.2

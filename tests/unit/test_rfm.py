@@ -155,3 +155,11 @@ def test_segments_at_is_table_scores_segments_at_the_cutoff() -> None:
     # a week earlier customer 1's last order (3 days before the cutoff) has not happened yet
     earlier = rfm.segments_at(_lines(), CUTOFF - pd.Timedelta(days=7), 5, seed=0)
     assert len(earlier) == 10 and earlier.index.tolist() == list(range(1, 11))
+
+
+def test_assign_segments_reads_recency_rows_and_frequency_columns() -> None:
+    """Off the diagonal the grid is not symmetric: R5/F1 is a new customer, R1/F5 a frequent
+    buyer gone quiet (a swap of the axes would exchange them)."""
+    scores = pd.DataFrame({"r_score": [5, 1, 4, 2], "f_score": [1, 5, 1, 4]})
+    assert rfm.assign_segments(scores).astype(str).tolist() == [
+        "new", "cant_lose", "promising", "at_risk"]
