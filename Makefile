@@ -97,7 +97,7 @@ DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CR
 	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
 .PHONY: help setup setup-spark data all check-params demo test test-fast lint reports verify \
-	bench privacy-scan clean clean-data FORCE
+	bench mutate privacy-scan clean clean-data FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -161,6 +161,10 @@ test: $(VENV)/.installed ## run the test suite (unit, notebooks on synthetic dat
 
 test-fast: $(VENV)/.installed ## unit tests only, skipping the slow ones
 	$(PY) -m pytest -q -m "not slow and not notebooks and not postgres and not spark"
+
+mutate: $(VENV)/.installed ## mutation testing of the core modules (mutmut, ~1 h on 2 cores; not in CI): bench/results/mutation.json
+	@test -x $(VENV)/bin/mutmut || $(PY) -m pip install -q -e '.[mutation]' -c constraints.txt
+	$(PY) bench/mutate.py --max-children 2
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check src tests notebooks

@@ -1,0 +1,74 @@
+"""Computed readings: every branch on hand-made numbers."""
+
+import pandas as pd
+import pytest
+
+from helpers.results import readings
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def test_weekday_closed_and_quiet_days():
+    # Sat: 5 of 1,005 = 0.50% of revenue (< 1%): quiet; Sun: 0: closed
+    rev = pd.Series([200.0, 200, 200, 200, 200, 5, 0], index=DAYS)
+    text = readings.weekday_sentence(rev, quiet_share=0.01)
+    assert text.startswith("No sales at all on Sun.")
+    assert "Almost none on Sat (0.50% of revenue)" in text
+
+
+def test_weekday_open_every_day_and_nothing_quiet():
+    rev = pd.Series([1.0] * 7, index=DAYS)  # each 14.3%
+    assert readings.weekday_sentence(rev, 0.01) == "Sales on every weekday."
+    # the threshold decides: at 20% every day is "almost none"
+    assert readings.weekday_sentence(rev, 0.2).count("%") == 8
+
+
+def test_weekday_rejects_empty():
+    with pytest.raises(ValueError, match="weekday_revenue"):
+        readings.weekday_sentence(pd.Series([0.0] * 7, index=DAYS))
+
+
+def _probs(back):
+    st = ["active", "at-risk", "churned"]
+    p = pd.DataFrame([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [back, 0.0, 1 - back]], index=st, columns=st)
+    return p
+
+
+def test_steady_state_acquisition_sustains_the_base():
+    # settles at 10% active against 40% today: below half of today's share
+    steady = pd.Series({"active": 0.10, "at-risk": 0.05, "churned": 0.85})
+    text = readings.steady_state_sentence(_probs(0.02), steady, active_now=0.40)
+    assert "2.0% of churned customers return" in text
+    assert "from 40% today to 10%" in text and "85% churned" in text
+    assert "acquisition sustains most of the active base" in text
+
+
+def test_steady_state_returners_keep_the_base():
+    # settles at 28% active against 40% today: at least half of today's share
+    steady = pd.Series({"active": 0.28, "at-risk": 0.12, "churned": 0.60})
+    text = readings.steady_state_sentence(_probs(0.084), steady, active_now=0.40)
+    assert "8.4% of churned customers return" in text
+    assert "acquisition adds to the base rather than sustaining it" in text
+
+
+def test_steady_state_boundary_exactly_half_is_not_below_half():
+    steady = pd.Series({"active": 0.20, "churned": 0.80})
+    text = readings.steady_state_sentence(_probs(0.05), steady, active_now=0.40)
+    assert "adds to the base" in text
+
+
+def test_steady_state_rejects_bad_input():
+    with pytest.raises(ValueError, match="'churned' missing"):
+        readings.steady_state_sentence(_probs(0.1).drop(index="churned"), pd.Series(dtype=float), 0.3)
+    with pytest.raises(ValueError, match="active_now=1.5"):
+        readings.steady_state_sentence(_probs(0.1), pd.Series({"active": 0.3}), 1.5)
+
+
+def test_tie_sentence_names_the_worst_measure_or_says_none():
+    ties = pd.DataFrame({"customers_split": [10, 550, 0], "share_split": [0.01, 0.55, 0.0]},
+                        index=pd.Index(["recency_days", "frequency", "monetary_amt"], name="measure"))
+    assert readings.tie_sentence(ties).startswith("`frequency` is the measure most affected: 55%")
+    none = ties.assign(customers_split=0, share_split=0.0)
+    assert readings.tie_sentence(none).startswith("No customer shares")
+    with pytest.raises(ValueError, match="share_split"):
+        readings.tie_sentence(pd.DataFrame())
