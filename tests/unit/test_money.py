@@ -36,3 +36,27 @@ def test_axis_formatter_follows_apply_style() -> None:
     finally:
         plots.apply_style("GBP")
     assert plots.money_formatter()(500) == "\u00a3500"
+
+
+def test_plain_number_never_scientific():
+    from helpers import plots
+
+    assert plots.plain_number(5_230_851.2) == "5,230,851"   # was 5.230851e+06 in tables
+    assert plots.plain_number(12.3456) == "12.35"
+    assert plots.plain_number(0.10845) == "0.1085"         # 4 decimals, trailing zeros dropped
+    assert plots.plain_number(0.5) == "0.5"
+    assert plots.plain_number(1.2e-104) == "< 0.0001"      # a log-rank p-value
+    assert plots.plain_number(-3e-9) == "> -0.0001"
+    assert plots.plain_number(0.0) == "0"
+    assert plots.plain_number(float("nan")) == ""
+    assert plots.plain_number(-2500.0) == "-2,500"
+
+
+def test_money_ticks_below_ten_keep_their_decimals():
+    from helpers import plots
+
+    plots.apply_style("EUR")
+    f = plots.money_formatter()
+    # 0.5 and 2.5 used to read "€0" and "€2" (04_clv_distribution showed "£0, £0")
+    assert [f(0), f(0.5), f(2.5), f(3), f(250)] == ["\u20ac0", "\u20ac0.5", "\u20ac2.5", "\u20ac3", "\u20ac250"]
+    plots.apply_style("GBP")

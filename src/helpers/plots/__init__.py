@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
@@ -30,6 +31,34 @@ def apply_style(currency: str = "GBP") -> None:
         {"figure.figsize": (9, 4.5), "figure.dpi": 100, "axes.titleweight": "bold",
          "svg.hashsalt": "crm", "axes.spines.top": False, "axes.spines.right": False}
     )
+    # tables shown without a Styler print floats in plain notation (never 5.230851e+06)
+    pd.set_option("display.float_format", plain_number)
+
+
+def plain_number(x: float, signed: bool = False) -> str:
+    """A float as a reader would write it: thousands separators, no scientific notation.
+
+    Large values get no decimals (``5,230,851``), values from 1 on four significant digits
+    (``12.35``), smaller ones up to four decimals (``0.1085``), and anything below 0.0001 in
+    size reads ``< 0.0001`` (p-values). ``nan`` prints as an empty cell.
+
+    >>> [plain_number(v) for v in (5230851.2, 12.3456, 0.10845, 1.2e-104, 0.0, -2500.0)]
+    ['5,230,851', '12.35', '0.1085', '< 0.0001', '0', '-2,500']
+    """
+    if x != x:  # nan
+        return ""
+    if signed and x > 0:
+        return "+" + plain_number(x)
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 1:
+        return f"{x:.4g}" if a < 100 else f"{x:.1f}"
+    if a >= 1e-4:
+        return f"{x:.4f}".rstrip("0").rstrip(".")
+    return "< 0.0001" if x > 0 else "> -0.0001"
 
 
 def currency() -> str:
@@ -47,6 +76,8 @@ def money_formatter(decimals: int = 0) -> FuncFormatter:
             return f"{sign}{sym}{a / 1e6:.1f}M"
         if a >= 1e4:
             return f"{sign}{sym}{a / 1e3:.0f}k"
+        if decimals == 0 and 0 < a < 10 and a != round(a):
+            return f"{sign}{sym}{a:.2g}"  # small ticks (0.5, 2.5) would all read 0
         return f"{sign}{sym}{a:,.{decimals}f}"
 
     return FuncFormatter(_f)

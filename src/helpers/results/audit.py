@@ -22,6 +22,7 @@ Markdown are scanned (code legitimately names ``customer_id``).
 from __future__ import annotations
 
 import csv
+import html as _html_mod
 import io
 import json
 import logging
@@ -200,3 +201,30 @@ def scan_paths(paths: Iterable[str | Path], ids: set[str]) -> pd.DataFrame:
                 rows.append({"file": str(f), **counts})
     cols = ["file", "raw_id", "email", "customer_id_column"]
     return pd.DataFrame(rows, columns=cols)
+
+
+# ---- how the rendered reports read --------------------------------------------------------
+# Code cells are left out (the reports show the code, and code may write 1e-6 or np.nan).
+CODE_RE = re.compile(r'<div class="highlight[^"]*">\s*<pre>.*?</pre>\s*</div>', re.S)
+STYLE_RE = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.S | re.I)
+READING_PROBLEMS = {
+    "scientific notation": re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[+-]?\d+\b", re.I),
+    "nan": re.compile(r"(?<![\w.])(?:nan|NaN|NaT)(?![\w])"),
+    "local path": re.compile(r"(?:/work/|/home/|/root/|/tmp/|/Users/|site-packages|[A-Z]:\\\\)"),
+    "warning": re.compile(r"\b\w*Warning\b|Traceback \(most recent call last\)"),
+}
+
+
+def report_problems(html_text: str) -> list[tuple[str, str]]:
+    """What a reader should not meet in a rendered report: ``(kind, excerpt)`` per finding.
+
+    Scans the text outside code cells for scientific notation (``5.23e+06``), ``nan``/``NaT``,
+    local file paths (``/work/…``, ``site-packages``) and warnings or tracebacks.
+    """
+    text = TAG_RE.sub(" ", CODE_RE.sub(" ", STYLE_RE.sub(" ", html_text)))
+    text = re.sub(r"\s+", " ", _html_mod.unescape(text))
+    found = []
+    for kind, rx in READING_PROBLEMS.items():
+        for m in rx.finditer(text):
+            found.append((kind, text[max(0, m.start() - 50): m.end() + 30].strip()))
+    return found

@@ -1,0 +1,34 @@
+"""The rendered reports read cleanly: no scientific notation, nan, local paths or warnings."""
+
+from pathlib import Path
+
+import pytest
+
+from helpers.results import audit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CODE = '<div class="highlight hl-ipython3"><pre>x = 1e-6; y = np.nan  # /work/main</pre></div>'
+
+
+def _page(body: str) -> str:
+    return f"<html><style>.a{{width:1e3px}}</style><body>{CODE}<div>{body}</div></body></html>"
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("<td>5.230851e+06</td>", "scientific notation"),
+    ("<td>1.2E-104</td>", "scientific notation"),
+    ("<td>nan</td>", "nan"),
+    ("<td>NaT</td>", "nan"),
+    ("<td>NaN</td>", "nan"),
+    ("<pre>/work/main/.venv/lib/python3.11/site-packages/tqdm/auto.py:21</pre>", "local path"),
+    ("<pre>TqdmWarning: IProgress not found</pre>", "warning"),
+])
+def test_each_problem_is_found(body, kind):
+    found = audit.report_problems(_page(body))
+    assert kind in {k for k, _ in found}, found
+
+
+def test_clean_page_and_code_cells_are_not_flagged():
+    body = "<td>5,230,851</td><td>0.1085</td><td>&lt; 0.0001</td><p>Finance and nanotech; 3e4x</p>"
+    assert audit.report_problems(_page(body)) == []
