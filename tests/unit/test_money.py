@@ -60,3 +60,10 @@ def test_money_ticks_below_ten_keep_their_decimals():
     # 0.5 and 2.5 used to read "€0" and "€2" (04_clv_distribution showed "£0, £0")
     assert [f(0), f(0.5), f(2.5), f(3), f(250)] == ["\u20ac0", "\u20ac0.5", "\u20ac2.5", "\u20ac3", "\u20ac250"]
     plots.apply_style("GBP")
+
+
+def test_plain_number_whole_values_have_no_decimals():
+    from helpers import plots
+
+    # a count in a float column (mixed Series) reads 803, not 803.0
+    assert [plots.plain_number(v) for v in (803.0, 2.0, 150.25)] == ["803", "2", "150.2"]

@@ -38,7 +38,7 @@ def apply_style(currency: str = "GBP") -> None:
 def plain_number(x: float, signed: bool = False) -> str:
     """A float as a reader would write it: thousands separators, no scientific notation.
 
-    Large values get no decimals (``5,230,851``), values from 1 on four significant digits
+    Large and whole values get no decimals (``5,230,851``, ``803``), values from 1 on four significant digits
     (``12.35``), smaller ones up to four decimals (``0.1085``), and anything below 0.0001 in
     size reads ``< 0.0001`` (p-values). ``nan`` prints as an empty cell.
 
@@ -52,7 +52,7 @@ def plain_number(x: float, signed: bool = False) -> str:
     a = abs(x)
     if a == 0:
         return "0"
-    if a >= 1000:
+    if a >= 1000 or float(x).is_integer():
         return f"{x:,.0f}"
     if a >= 1:
         return f"{x:.4g}" if a < 100 else f"{x:.1f}"
