@@ -56,16 +56,71 @@ def test_monthly_revenue_complete_months():
         trends.monthly_revenue(_lines(), "segment")
 
 
-def test_trend_table_directions_and_projection():
-    m = trends.monthly_revenue(_lines(), "country")
-    t = trends.trend_table(m, alpha=0.05, min_share=0.01, horizon=2)
-    # 5 strictly monotone months: S = ±10, Var = 5*4*15/18 = 16.67, z = 9/4.08 = 2.20, p = 0.028
+def test_seasonal_mann_kendall_hand_worked():
+    # period 2: season 0 = 1, 2, 3 (S0 = 3), season 1 = 10, 12, 11 (+, +, - -> S1 = 1)
+    # Var S_k = 3*2*11/18 = 11/3 each -> Var S = 22/3; z = (4 - 1)/sqrt(22/3); tau = 4/6
+    # same-season slopes: 1/2, 2/4, 1/2 and 2/2, 1/4, -1/2 -> median of
+    # (-0.5, 0.25, 0.5, 0.5, 0.5, 1) = 0.5
+    r = trends.seasonal_mann_kendall([1, 10, 2, 12, 3, 11], period=2)
+    assert r["s"] == 4 and r["var_s"] == pytest.approx(22 / 3) and r["pairs"] == 6
+    assert r["z"] == pytest.approx(3 / np.sqrt(22 / 3))
+    assert r["p"] == pytest.approx(2 * stats.norm.sf(3 / np.sqrt(22 / 3)))
+    assert r["tau"] == pytest.approx(4 / 6) and r["sen_slope"] == 0.5
+
+
+def test_seasonal_mann_kendall_ignores_a_repeated_seasonal_peak():
+    # two identical years with a December peak, starting in December: the plain test sees the
+    # high first value and the high last-but-one value; the seasonal test sees no change at all
+    year = [300.0, 100, 100, 100, 100, 100, 100, 100, 100, 100, 110, 200]
+    r = trends.seasonal_mann_kendall(year * 2, period=12)
+    assert r["s"] == 0 and r["p"] == 1.0 and r["sen_slope"] == 0.0 and r["pairs"] == 12
+    short = trends.seasonal_mann_kendall(year, period=12)  # no month seen twice
+    assert short["pairs"] == 0 and short["p"] == 1.0
+    with pytest.raises(ValueError, match="period=1"):
+        trends.seasonal_mann_kendall(year, period=1)
+    with pytest.raises(ValueError, match="NaN"):
+        trends.seasonal_mann_kendall([1.0, np.nan, 2.0], period=2)
+
+
+def test_bh_adjust_hand_worked():
+    # sorted p 0.01, 0.03, 0.04, 0.20 (m = 4): p*m/k = 0.04, 0.06, 0.0533, 0.20
+    # running minimum from the top: 0.04, 0.0533, 0.0533, 0.20
+    q = trends.bh_adjust([0.01, 0.04, 0.03, 0.20, np.nan])
+    assert q[:4] == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.20])
+    assert np.isnan(q[4])
+    assert trends.bh_adjust([0.9, 0.8]).tolist() == [0.9, 0.9]   # capped by the running minimum
+
+
+def _monthly():
+    # 25 months from January: January seen 3 times, other months twice; December triples
+    idx = pd.period_range("2021-01", "2023-01", freq="M")
+    t = np.arange(len(idx))
+    prof = np.where(idx.month == 12, 3.0, 1.0)
+    return pd.DataFrame({
+        "A": prof * (100 + 5 * t),            # grows 5 a month (x3 in December)
+        "B": prof * (300 - 5 * t),            # shrinks
+        "D": prof * 100,                      # seasonal, no trend
+        "C": np.full(len(idx), 0.5),          # tiny: pooled, not tested
+    }, index=pd.Index(idx, name="month"))
+
+
+def test_trend_table_directions_multiple_testing_and_projection():
+    t = trends.trend_table(_monthly(), alpha=0.05, min_share=0.01, horizon=2)
+    # A: S = 3 (January, 3 values) + 11 x 1 = 14; Var = 11/3 + 11 x 1 = 44/3
+    # z = 13/sqrt(44/3) = 3.394, p = 0.000689; B mirrors A; D: S = 0, p = 1
+    p_a = 2 * stats.norm.sf(13 / np.sqrt(44 / 3))
+    assert t.loc["A", "p"] == pytest.approx(p_a) and t.loc["B", "p"] == pytest.approx(p_a)
+    # BH over the 3 tested groups: ranks 1, 2 of A and B -> min(3p/1, 3p/2) = 1.5 p for both
+    assert t.loc["A", "q"] == pytest.approx(1.5 * p_a) and t.loc["D", "q"] == 1.0
     assert t.loc["A", "direction"] == "growing" and t.loc["B", "direction"] == "declining"
-    assert "C" not in t.index and "(other)" in t.index
-    # A: Sen slope 10, level 110 -> months 5 and 6 = 160 + 170 = 330
-    assert t.loc["A", "sen_slope_amt_month"] == 10 and t.loc["A", "projection_amt"] == 330
-    with pytest.raises(ValueError, match=">= 4 months"):
-        trends.trend_table(m.iloc[:3])
+    assert t.loc["D", "direction"] == "no trend"
+    assert "C" not in t.index and t.loc["(other)", "direction"] == "not tested"
+    assert np.isnan(t.loc["(other)", "q"])
+    # A: same-month slopes are 5 (x3 = 15 for December's one pair) -> median 5;
+    # level = median(y - 5t) = 100 -> months 25, 26: 225 + 230 = 455
+    assert t.loc["A", "sen_slope_amt_month"] == 5 and t.loc["A", "projection_amt"] == 455
+    with pytest.raises(ValueError, match="at least 13"):
+        trends.trend_table(_monthly().iloc[:12])
 
 
 def test_attach_group():
