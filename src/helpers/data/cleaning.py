@@ -178,3 +178,65 @@ def reconcile_with_raw(ledger: pd.DataFrame, raw: pd.DataFrame) -> dict[str, boo
         "raw_rows": len(raw),
         "raw_revenue_amt": total_milli / 1000.0,
     }
+
+
+def money_flows(kept: pd.DataFrame, quarantine: pd.DataFrame) -> dict[str, float]:
+    """Gross inflows and outflows behind the ledger's net figures (data's currency).
+
+    ``kept`` and ``quarantine`` are :class:`CleanResult`'s frames (``quantity``,
+    ``unit_price``; the quarantine also ``reason`` and ``detail``). Returns
+
+    - ``raw_in_amt`` / ``raw_out_amt``: positive and negative ``Quantity x Price`` of all raw
+      lines (sales and returns as they came in; their sum is the ledger's revenue in);
+    - ``set_aside_in_amt`` / ``set_aside_out_amt``: the same for the lines set aside (their sum
+      is the ledger's net "set aside");
+    - ``kept_amt``: kept revenue: real products, with each matched return removed together
+      with the purchase it reverses;
+    - ``returns_matched_amt`` / ``returns_unmatched_amt``: cancellation lines matched to a
+      purchase (both removed) and not matched (set aside; their purchases, often before the
+      data start, stay in kept revenue);
+    - ``kept_net_of_all_returns_amt``: kept revenue minus the unmatched returns too.
+    """
+    for name, df, cols in (("kept", kept, ("quantity", "unit_price")),
+                           ("quarantine", quarantine, ("quantity", "unit_price", "reason", "detail"))):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"money_flows: {name} has no column(s) {missing}")
+    k = (kept["quantity"] * kept["unit_price"]).to_numpy(dtype=float)
+    q = (quarantine["quantity"] * quarantine["unit_price"]).to_numpy(dtype=float)
+    canc = (quarantine["reason"] == "cancellation").to_numpy()
+    matched = canc & quarantine["detail"].fillna("").str.startswith("reverses").to_numpy()
+    out = {
+        "set_aside_in_amt": float(q[q > 0].sum()),
+        "set_aside_out_amt": float(q[q < 0].sum()),
+        "kept_amt": float(k.sum()),
+        "returns_matched_amt": float(q[matched].sum()),
+        "returns_unmatched_amt": float(q[canc & ~matched].sum()),
+    }
+    out["raw_in_amt"] = float(k[k > 0].sum()) + out["set_aside_in_amt"]
+    out["raw_out_amt"] = float(k[k < 0].sum()) + out["set_aside_out_amt"]
+    out["kept_net_of_all_returns_amt"] = out["kept_amt"] + out["returns_unmatched_amt"]
+    return out
+
+
+def customers_lost(kept: pd.DataFrame, quarantine: pd.DataFrame,
+                   id_col: str = "source_customer_id") -> pd.Series:
+    """Customers in the raw data with no kept line, counted by the reasons their lines got.
+
+    Returns a Series indexed by the sorted reason codes of a lost customer's lines joined with
+    ``" + "`` (e.g. ``"cancellation + cancelled_original"``), values = customers, largest
+    first. Only counts leave this function (the ids are the source's own).
+    """
+    for name, df in (("kept", kept), ("quarantine", quarantine)):
+        if id_col not in df.columns:
+            raise ValueError(f"customers_lost: {name} has no column {id_col!r}")
+    if "reason" not in quarantine.columns:
+        raise ValueError("customers_lost: quarantine has no column 'reason'")
+    q = quarantine[quarantine[id_col].notna()]
+    lost = q[~q[id_col].isin(set(kept[id_col].dropna()))]
+    if lost.empty:
+        return pd.Series(dtype="int64", name="customers")
+    combos = lost.groupby(id_col)["reason"].agg(lambda r: " + ".join(sorted(set(r))))
+    out = combos.value_counts()
+    out.index.name, out.name = "reasons of all their lines", "customers"
+    return out.sort_values(ascending=False, kind="stable")
