@@ -146,7 +146,10 @@ def cohort_tables(lines: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, pd.Dat
     counts = df.groupby(["cohort", "k"])["customer_id"].nunique().unstack("k")
     rev = df.groupby(["cohort", "k"])["rev"].sum().unstack("k")
     sizes = counts[0].rename("customers")
-    last = cutoff.to_period("M") if cutoff.day > 1 else (cutoff - pd.Timedelta(days=1)).to_period("M")
+    # the cutoff's month is observed unless the cutoff is midnight on its 1st (then no order of
+    # that month is before it)
+    observed = cutoff.day > 1 or cutoff != cutoff.normalize()
+    last = cutoff.to_period("M") if observed else (cutoff - pd.Timedelta(days=1)).to_period("M")
     max_k = pd.Series({c: (last - c.to_period("M")).n for c in counts.index})
     ks = range(int(max(max_k.max(), counts.columns.max())) + 1)
     counts, rev = counts.reindex(columns=ks), rev.reindex(columns=ks)
