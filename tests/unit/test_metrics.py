@@ -140,3 +140,17 @@ def test_bootstrap_ci_level_is_two_sided() -> None:
     _, lo90, hi90 = metrics.bootstrap_ci(x, np.mean, n_boot=4000, seed=1, level=0.90)
     assert 5.2 < (hi95 - lo95) / 2 < 6.1
     assert 4.3 < (hi90 - lo90) / 2 < 5.2
+
+
+def test_winkler_score_hand_worked() -> None:
+    # 80% interval [10, 20], alpha = 0.2, penalty factor 2 / 0.2 = 10:
+    # y = 15 inside -> 10; y = 8 below by 2 -> 10 + 10 * 2 = 30; y = 21 above by 1 -> 20
+    # mean = (10 + 30 + 20) / 3 = 20
+    s = metrics.winkler_score([15.0, 8.0, 21.0], [10.0] * 3, [20.0] * 3, 0.8)
+    assert s == pytest.approx(20.0)
+    # 95%: factor 2 / 0.05 = 40 -> (10 + 90 + 50) / 3 = 50
+    assert metrics.winkler_score([15.0, 8.0, 21.0], [10.0] * 3, [20.0] * 3, 0.95) == pytest.approx(50.0)
+    with pytest.raises(ValueError, match="fraction"):
+        metrics.winkler_score([1.0], [0.0], [2.0], 80)
+    with pytest.raises(ValueError, match="lo > hi"):
+        metrics.winkler_score([1.0], [3.0], [2.0], 0.8)

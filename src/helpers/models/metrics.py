@@ -172,7 +172,7 @@ def bootstrap_ci(
             stats.append(float(stat_fn(*[a[idx] for a in arrays])))
         except ValueError:
             continue
-    if len(stats) < n_boot // 2:
+    if 2 * len(stats) < n_boot:  # fewer than half succeeded (also right for odd n_boot)
         raise ValueError("bootstrap_ci: stat_fn failed on more than half of the resamples")
     alpha = (1 - level) / 2
     lo, hi = np.quantile(stats, [alpha, 1 - alpha])
@@ -211,3 +211,29 @@ def diebold_mariano(
     dm *= np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
     p = 2 * stats.t.sf(abs(dm), df=n - 1)
     return float(dm), float(p)
+
+
+def winkler_score(y_true: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> float:
+    """Mean Winkler (interval) score of central ``level`` intervals, in the unit of ``y``.
+
+    Per point: ``(hi - lo) + (2/alpha)(lo - y)`` if ``y < lo``, ``+ (2/alpha)(y - hi)`` if
+    ``y > hi``, with ``alpha = 1 - level`` (Winkler 1972; Gneiting & Raftery 2007). Width plus
+    a penalty for each miss in proportion to its distance; lower is better, and the expected
+    score is minimised by the true ``alpha/2`` and ``1 - alpha/2`` quantiles.
+
+    Parameters
+    ----------
+    y_true, lo, hi
+        Actuals and interval bounds.
+    level
+        Nominal coverage as a fraction, 0 < level < 1 (0.8 for an 80% interval).
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"winkler_score: level must be a fraction in (0, 1), e.g. 0.8; got {level}")
+    a, lo_ = _pair(y_true, lo, "winkler_score")
+    _, hi_ = _pair(y_true, hi, "winkler_score")
+    if (lo_ > hi_).any():
+        raise ValueError("winkler_score: some lo > hi")
+    alpha = 1 - level
+    score = (hi_ - lo_) + (2 / alpha) * (np.clip(lo_ - a, 0, None) + np.clip(a - hi_, 0, None))
+    return float(np.mean(score))
