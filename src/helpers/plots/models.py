@@ -86,12 +86,34 @@ def trend_bars(table: pd.DataFrame, title: str) -> Figure:
     """Sen slope as % of the group's mean month, coloured by direction."""
     if "slope_pct_of_mean" not in table.columns:
         raise ValueError("trend_bars: table needs slope_pct_of_mean (from trends.trend_table)")
-    colours = {"growing": "#2a9d8f", "declining": "#e76f51", "no trend": "#adb5bd"}
+    colours = {"growing": "#2a9d8f", "declining": "#e76f51", "no trend": "#adb5bd",
+               "not tested": "#e9ecef"}
     t = table.sort_values("slope_pct_of_mean")
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
     ax.barh(t.index.astype(str), t["slope_pct_of_mean"], color=[colours[d] for d in t["direction"]])
     ax.axvline(0, color="black", lw=0.8)
-    ax.set(title=title, xlabel="Sen slope (% of mean monthly revenue per month)", ylabel="")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
-    ax.legend(handles, list(colours), fontsize=8, loc="lower right")
+    ax.set(title=title, xlabel="seasonal Sen slope (% of mean monthly revenue per month)", ylabel="")
+    shown = [d for d in colours if d in set(t["direction"])]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[d]) for d in shown]
+    ax.legend(handles, shown, fontsize=8, loc="lower right")
+    return fig
+
+
+def segment_difference(table: pd.DataFrame, method: str, baseline: str) -> Figure:
+    """Per-segment paired difference of hit rate (``method`` minus ``baseline``) with its
+    interval: columns ``difference``, ``lo``, ``hi``, ``customers`` (shares, shown in points)."""
+    t = table.sort_values("difference")
+    y = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 2.2))
+    v = 100 * t["difference"].to_numpy(dtype=float)
+    lo, hi = 100 * t["lo"].to_numpy(dtype=float), 100 * t["hi"].to_numpy(dtype=float)
+    err = np.vstack([v - lo, hi - v])
+    ax.errorbar(v, y, xerr=err, fmt="o", capsize=4, label=f"{method} minus {baseline}")
+    ax.axvline(0, color="grey", lw=1)
+    names = [str(s).replace("_", " ") for s in t.index]
+    ax.set_yticks(y, [f"{s} (n={int(n)})" for s, n in zip(names, t["customers"], strict=True)])
+    ax.set_xlabel("difference in hit rate@k, points (95% interval)")
+    ax.set_title("Cross-sell gain over the baseline by RFM segment")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
+    fig.tight_layout()
     return fig
