@@ -88,3 +88,49 @@ def test_sensitivity_row_feeds_sensitivity_frame() -> None:
     df = backtest.sensitivity_frame(rows)
     assert df.loc[1, "change"] == pytest.approx(-0.1)
     assert df.loc[1, "change_pct"] == pytest.approx(-12.5)
+
+
+def _churn_lines(n=300, days=500, seed=0):
+    """Customers with a Gamma purchase rate and an exponential lifetime."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-03")
+    rows = []
+    for c in range(1, n + 1):
+        t, rate, k = float(rng.integers(0, days // 2)), rng.gamma(2.0, 0.02), 0
+        death = t + rng.exponential(250)
+        while t < min(death, days):
+            rows.append((c, f"{c}_{k}", start + pd.Timedelta(days=int(t)), float(rng.gamma(2, 20))))
+            t += rng.exponential(1 / rate)
+            k += 1
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_amt"])
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    df["order_id"] = df["order_id"].astype("string")
+    return df
+
+
+def test_churn_backtest_against_baseline():
+    from helpers.models import churn
+
+    lines = _churn_lines()
+    cuts = [pd.Timestamp("2023-01-20"), pd.Timestamp("2023-02-19")]
+    # the baseline against itself: every paired difference and its interval is exactly 0
+    same = backtest.churn_backtest(lines, cuts, 60, churn.BASELINE, {}, seed=0, n_boot=30)
+    assert (same["d_roc_auc"] == 0).all() and (same["d_brier_lo"] == 0).all()
+    assert same.attrs["mean"]["d_roc_auc"] == {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    # the mean AUC's interval is a real bootstrap of the mean, around the mean of the cutoffs
+    mu = same.attrs["mean"]["roc_auc"]
+    assert mu["value"] == pytest.approx(same["roc_auc"].mean())
+    assert mu["ci_low"] < mu["value"] < mu["ci_high"]
+    # it is narrower than the average of the per-cutoff intervals (two independent samples)
+    assert mu["ci_high"] - mu["ci_low"] < (same["roc_auc_hi"] - same["roc_auc_lo"]).mean()
+    bt = backtest.churn_backtest(lines, cuts, 60, "logistic", {"logisticregression__C": 1.0},
+                                 seed=0, n_boot=30, n_jobs=1)
+    assert bt["d_roc_auc"].to_numpy() == pytest.approx(
+        (bt["roc_auc"] - bt["baseline_roc_auc"]).to_numpy())
+    # t interval of the mean difference over the two cutoffs, by hand: t(0.975, 1) = 12.706
+    d = bt["d_roc_auc"].to_numpy()
+    half = 12.7062 * abs(d[0] - d[1]) / np.sqrt(2) / np.sqrt(2)
+    t_int = bt.attrs["mean"]["d_roc_auc_t"]
+    assert t_int["ci_high"] - t_int["value"] == pytest.approx(half, rel=1e-4)
+    with pytest.raises(ValueError, match="test_cutoffs is empty"):
+        backtest.churn_backtest(lines, [], 60, "logistic", {}, seed=0)

@@ -1,10 +1,13 @@
 """Tests for helpers.models.churn: hand-worked features and labels, the leakage guard, models."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.models import churn
+from helpers.value import clv
 
 
 def _lines(rows):
@@ -96,7 +99,110 @@ def test_cutoffs_spacing():
 def test_no_leakage_in_build_features():
     churn.assert_no_leakage(churn.build_features, TINY, CUT)
     lines = _synthetic(200, 300)
-    churn.assert_no_leakage(churn.build_features, lines, lines["order_ts"].min() + pd.Timedelta(days=200))
+    cut = lines["order_ts"].min() + pd.Timedelta(days=200)
+    churn.assert_no_leakage(churn.build_features, lines, cut)
+    full = functools.partial(churn.build_features, products=PRODUCTS, horizon_days=30,
+                             extended=True)
+    churn.assert_no_leakage(full, lines, cut)  # BG/NBD inputs, categories, last-year window
+
+
+PRODUCTS = pd.DataFrame({"product_id": pd.Series([f"p{i}" for i in range(3000)], dtype="string"),
+                         "category": pd.Series(["toys" if i % 3 else "home decor"
+                                                for i in range(3000)], dtype="string")})
+
+
+def test_build_features_new_columns_hand_worked():
+    # customer 1: orders 01-01 (10, p0 p1) and 01-11 (30, p2); cutoff 01-21
+    f = churn.build_features(TINY, CUT, products=PRODUCTS, extended=True)
+    assert "gap_cv" not in churn.build_features(TINY, CUT)  # the base set stays as it was
+    c1 = f.loc[1]
+    assert np.isnan(c1["gap_cv"])  # one gap: no spread
+    assert c1["recency_minus_gap_days"] == 0.0  # recency 10 - mean gap 10
+    assert c1["n_products"] == 3 and c1["q4_share"] == 0.0  # January only
+    # basket trend: log(30) - log(10)
+    assert c1["basket_trend"] == pytest.approx(np.log(3))
+    # p0 is "home decor" (index 0), p1, p2 "toys": home decor 4 / 40, toys 36 / 40
+    assert c1["cat_home_decor"] == pytest.approx(0.1) and c1["cat_toys"] == pytest.approx(0.9)
+    assert c1["n_categories"] == 2
+    assert churn.category_columns(PRODUCTS) == ["cat_toys", "cat_home_decor"]  # by count
+    assert churn.category_columns(None) == [] and churn.category_columns(PRODUCTS.head(1)) == []
+    # gap CV: gaps 10, 20 and 276 days -> sample std / mean
+    three = _lines([(1, "a", "2024-01-01", 10.0, "UK"), (1, "b", "2024-01-11", 10.0, "UK"),
+                    (1, "c", "2024-01-31", 10.0, "UK"), (1, "d", "2024-11-02", 50.0, "UK")])
+    g = churn.build_features(three, pd.Timestamp("2024-11-03"), extended=True)
+    assert g.loc[1, "gap_cv"] == pytest.approx(np.std([10, 20, 276], ddof=1) / np.mean([10, 20, 276]))
+    assert g.loc[1, "q4_share"] == pytest.approx(50 / 80)
+    # basket trend: log(50) - mean(log 10 x3)
+    assert g.loc[1, "basket_trend"] == pytest.approx(np.log(5))
+
+
+def test_btyd_features_match_the_baseline():
+    lines = _synthetic(200, 300)
+    cut = lines["order_ts"].min() + pd.Timedelta(days=200)
+    f = churn.build_features(lines, cut, horizon_days=30)
+    fit = clv.fit_at(lines, cut, "W")
+    p0 = churn.bgnbd_prob_no_purchase(fit.bgnbd, *fit.frt, 30 / 7)
+    assert f["bg_p_no_purchase"].to_numpy() == pytest.approx(
+        pd.Series(p0, index=fit.summary.index).reindex(f.index).to_numpy())
+    assert ((f["bg_p_alive"] > 0) & (f["bg_p_alive"] <= 1)).all()
+    # P(no purchase) can never be below 1 - P(alive)
+    assert (f["bg_p_no_purchase"] >= 1 - f["bg_p_alive"] - 1e-12).all()
+    # orders in [cut - 365, cut - 335): none, the history is shorter than a year
+    assert (f["orders_same_window_ly"] == 0).all()
+    with pytest.raises(ValueError, match="horizon_days"):
+        churn.btyd_features(lines, cut, 0)
+
+
+def test_paired_bootstrap_diff_hand_worked():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    p = rng.random(400)
+    same = churn.paired_bootstrap_diff(y, p, p, n_boot=100, seed=0)
+    for m in ("roc_auc", "brier"):
+        assert same[m]["diff"] == 0 and same[m]["ci_low"] == 0 and same[m]["ci_high"] == 0
+        assert not same[m]["excludes_zero"]
+    perfect = y * 0.9 + 0.05  # planted perfect model: AUC 1, Brier 0.0025
+    d = churn.paired_bootstrap_diff(y, perfect, p, n_boot=100, seed=0)
+    assert d["roc_auc"]["challenger"] == 1.0 and d["brier"]["challenger"] == pytest.approx(0.0025)
+    assert d["roc_auc"]["ci_low"] > 0.3 and d["brier"]["ci_high"] < -0.2
+    assert d["roc_auc"]["excludes_zero"] and d["brier"]["excludes_zero"]
+    # deterministic in the seed
+    assert churn.paired_bootstrap_diff(y, perfect, p, n_boot=20, seed=3) == \
+        churn.paired_bootstrap_diff(y, perfect, p, n_boot=20, seed=3)
+    with pytest.raises(ValueError, match="equal length"):
+        churn.paired_bootstrap_diff(y, p[:5], p)
+
+
+def test_bootstrap_score_draws_hand_worked():
+    # two customers: every draw is (0,0), (0,1), (1,0) or (1,1); Brier of p=y is always 0,
+    # of the constant 0.5 always 0.25; one-class draws give NaN ROC-AUC, the others 1
+    d = churn.bootstrap_score_draws(np.array([0, 1]), {"exact": np.array([0.0, 1.0]),
+                                                       "coin": np.array([0.5, 0.5])}, 50, seed=0)
+    assert (d["brier"]["exact"] == 0).all() and (d["brier"]["coin"] == 0.25).all()
+    auc = d["roc_auc"]["exact"]
+    assert np.isnan(auc).any() and (auc[~np.isnan(auc)] == 1).all()
+    with pytest.raises(ValueError, match="differ in length"):
+        churn.bootstrap_score_draws(np.array([0, 1]), {"a": np.array([0.1])}, 5, seed=0)
+    # the vectorised ROC-AUC equals sklearn's on each resample, ties included
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    p = np.array([0.1, 0.4, 0.4, 0.4, 0.9, 0.2, 0.7, 0.3])
+    d = churn.bootstrap_score_draws(y, {"p": p}, 20, seed=1)
+    idx = np.random.default_rng(1).integers(0, len(y), size=(20, len(y)))
+    want = [roc_auc_score(y[i], p[i]) if len(set(y[i])) == 2 else np.nan for i in idx]
+    np.testing.assert_allclose(d["roc_auc"]["p"], want)
+
+
+def test_deployment_decision():
+    win = {"roc_auc": {"ci_low": 0.01, "ci_high": 0.03}, "brier": {"ci_low": 0.0, "ci_high": 0.01}}
+    tie = {"roc_auc": {"ci_low": -0.01, "ci_high": 0.03}, "brier": {"ci_low": -0.01, "ci_high": 0.01}}
+    brier_win = {"roc_auc": {"ci_low": -0.01, "ci_high": 0.0}, "brier": {"ci_low": -0.02, "ci_high": -0.001}}
+    assert churn.deployment_decision(win, brier_win)["challenger_deployed"]
+    assert not churn.deployment_decision(win, tie)["challenger_deployed"]  # backtest fails
+    assert not churn.deployment_decision(tie, win)["challenger_deployed"]  # test fails
+    r = churn.deployment_decision(win, None)
+    assert not r["challenger_deployed"] and not r["backtest_available"]
 
 
 def test_leakage_guard_fails_on_future_feature():
@@ -115,6 +221,14 @@ def test_leakage_guard_fails_on_future_feature():
 
     with pytest.raises(churn.LeakageError):
         churn.assert_no_leakage(shifted, TINY, CUT)
+
+    def one_day(lines, cutoff):  # the full feature set, cutoff shifted by a single day
+        return churn.build_features(lines, cutoff + pd.Timedelta(days=1), products=PRODUCTS,
+                                    horizon_days=30, extended=True)
+
+    lines = _synthetic(150, 300)
+    with pytest.raises(churn.LeakageError):
+        churn.assert_no_leakage(one_day, lines, lines["order_ts"].min() + pd.Timedelta(days=200))
 
 
 def test_assert_no_leakage_needs_history():

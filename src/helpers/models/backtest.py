@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.metrics import adjusted_rand_score, roc_auc_score
+from sklearn.metrics import adjusted_rand_score
 
 from helpers.models import churn, metrics, spend
 
@@ -32,26 +32,80 @@ def backtest_cutoffs(last_cutoff: pd.Timestamp, n: int, step_days: int) -> list[
 def churn_backtest(
     lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int, model: str,
     params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
+    products: pd.DataFrame | None = None, level: float = 0.95, calibrate: bool = False,
 ) -> pd.DataFrame:
-    """Train at ``cutoff - H`` and test at ``cutoff`` for each cutoff, with the given model.
+    """Train at ``cutoff - H`` and test at ``cutoff`` for each cutoff, with the given model, and
+    compare it with the BG/NBD baseline (:data:`helpers.models.churn.BASELINE`, fitted at the
+    same cutoff from history only) on the same customers.
 
-    Returns one row per cutoff: customers, churn rate, ROC-AUC with a bootstrap interval,
-    PR-AUC and Brier score.
+    ``model`` may be the baseline's name itself (then ``params`` is ignored and the
+    differences are 0). ``calibrate`` fits the model as
+    :func:`helpers.models.churn.fit_model` does for deployment (isotonic). Customers are
+    resampled jointly for both scores (``n_boot`` draws per
+    cutoff, percentile intervals at ``level``).
+
+    Returns
+    -------
+    One row per cutoff: customers, churn rate, ``roc_auc`` with ``roc_auc_lo`` / ``_hi``,
+    ``pr_auc``, ``brier``, the baseline's ``baseline_roc_auc`` (with ``_lo`` / ``_hi``) /
+    ``baseline_brier`` and the paired
+    differences (model - baseline) ``d_roc_auc`` and ``d_brier`` with ``_lo`` / ``_hi``.
+    ``attrs["mean"]`` holds the mean over cutoffs of ``roc_auc``, ``baseline_roc_auc``,
+    ``brier``, ``baseline_brier``, ``d_roc_auc`` and ``d_brier``, each as ``{"value", "ci_low",
+    "ci_high"}`` from a bootstrap of the mean (customers resampled within every cutoff, the
+    cutoffs fixed), plus ``d_roc_auc_t`` / ``d_brier_t``: a t interval of the mean difference
+    treating the cutoffs as the sample (``None`` with one cutoff).
     """
-    rows = []
+    if not test_cutoffs:
+        raise ValueError("churn_backtest: test_cutoffs is empty")
+    rows, draws = [], []
+    q = [(1 - level) / 2, (1 + level) / 2]
     for c in test_cutoffs:
-        x_tr, y_tr = churn.build_dataset(lines, c - pd.Timedelta(days=horizon_days), horizon_days)
-        x_te, y_te = churn.build_dataset(lines, c, horizon_days)
-        fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs)
-        p = fit.predict_proba(x_te[x_tr.columns])[:, 1]
-        sc = churn.classification_scores(y_te, p)
-        auc, lo, hi = metrics.bootstrap_ci((y_te.to_numpy(), p), roc_auc_score, n_boot=n_boot,
-                                           seed=seed)
-        rows.append({"cutoff": c, "customers": len(y_te), "churn_rate": float(y_te.mean()),
-                     "roc_auc": auc, "roc_auc_lo": lo, "roc_auc_hi": hi,
-                     "pr_auc": sc["pr_auc"], "brier": sc["brier"]})
-        log.info("churn backtest %s: AUC %.3f", c.date(), auc)
-    return pd.DataFrame(rows).set_index("cutoff")
+        x_te, y_te = churn.build_dataset(lines, c, horizon_days, products=products)
+        base = x_te[churn.BASELINE_FEATURE].to_numpy()
+        if model == churn.BASELINE:
+            p = base
+        else:
+            x_tr, y_tr = churn.build_dataset(lines, c - pd.Timedelta(days=horizon_days),
+                                             horizon_days, products=products)
+            fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs,
+                                  calibrate=calibrate)
+            p = fit.predict_proba(x_te[x_tr.columns])[:, 1]
+        y = y_te.to_numpy()
+        sc, sb = churn.classification_scores(y, p), churn.classification_scores(y, base)
+        d = churn.bootstrap_score_draws(y, {"m": p, "b": base}, n_boot, seed)
+        draws.append(d)
+        row = {"cutoff": c, "customers": len(y), "churn_rate": float(y.mean()),
+               "roc_auc": sc["roc_auc"], "pr_auc": sc["pr_auc"], "brier": sc["brier"],
+               "baseline_roc_auc": sb["roc_auc"], "baseline_brier": sb["brier"],
+               "d_roc_auc": sc["roc_auc"] - sb["roc_auc"], "d_brier": sc["brier"] - sb["brier"]}
+        row["roc_auc_lo"], row["roc_auc_hi"] = np.nanquantile(d["roc_auc"]["m"], q)
+        row["baseline_roc_auc_lo"], row["baseline_roc_auc_hi"] = np.nanquantile(
+            d["roc_auc"]["b"], q)
+        for m in ("roc_auc", "brier"):
+            row[f"d_{m}_lo"], row[f"d_{m}_hi"] = np.nanquantile(d[m]["m"] - d[m]["b"], q)
+        rows.append(row)
+        log.info("churn backtest %s: AUC %.3f (baseline %.3f)", c.date(), sc["roc_auc"],
+                 sb["roc_auc"])
+    out = pd.DataFrame(rows).set_index("cutoff")
+    mean: dict[str, Any] = {}
+    for m in ("roc_auc", "brier"):
+        rep_m = np.nanmean([d[m]["m"] for d in draws], axis=0)
+        rep_b = np.nanmean([d[m]["b"] for d in draws], axis=0)
+        for key, point, rep in ((m, out[m].mean(), rep_m),
+                                (f"baseline_{m}", out[f"baseline_{m}"].mean(), rep_b),
+                                (f"d_{m}", out[f"d_{m}"].mean(), rep_m - rep_b)):
+            lo, hi = np.nanquantile(rep, q)
+            mean[key] = {"value": float(point), "ci_low": float(lo), "ci_high": float(hi)}
+        diffs = out[f"d_{m}"].to_numpy()
+        if len(diffs) > 1:
+            half = stats.t.ppf(q[1], len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
+            mean[f"d_{m}_t"] = {"value": float(diffs.mean()), "ci_low": float(diffs.mean() - half),
+                                "ci_high": float(diffs.mean() + half)}
+        else:
+            mean[f"d_{m}_t"] = None
+    out.attrs["mean"] = mean
+    return out
 
 
 def spend_backtest(

@@ -15,6 +15,7 @@ Set-up (out of time, all dates are cutoffs, H = ``horizon_days``):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from helpers.value import clv
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +56,57 @@ def _orders(lines: pd.DataFrame) -> pd.DataFrame:
     return o.sort_values(["customer_id", "order_ts", "order_id"], kind="stable")
 
 
-def build_features(lines: pd.DataFrame, cutoff: pd.Timestamp, window_days: int = 90) -> pd.DataFrame:
+def _slug(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_") or "blank"
+
+
+def category_columns(products: pd.DataFrame | None, max_categories: int = 12) -> list[str]:
+    """The category-share feature names for a products table: ``cat_<slug>`` for the
+    ``max_categories`` categories with the most products (ties by name), [] when there is no
+    ``category`` column or fewer than two categories. Fixed by the catalogue, not by the cutoff,
+    so every cutoff gets the same columns."""
+    if products is None or "category" not in products.columns or "product_id" not in products:
+        return []
+    cats = products["category"].dropna().astype(str)
+    if cats.nunique() < 2:
+        return []
+    counts = cats.value_counts()
+    top = sorted(counts.index, key=lambda c: (-counts[c], c))[:max_categories]
+    return [f"cat_{_slug(c)}" for c in top]
+
+
+def build_features(
+    lines: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    window_days: int = 90,
+    products: pd.DataFrame | None = None,
+    horizon_days: int | None = None,
+    extended: bool = False,
+) -> pd.DataFrame:
     """Per-customer features at ``cutoff`` from lines with ``order_ts < cutoff`` only.
 
     Parameters
     ----------
     lines
-        Canonical order lines (guest lines are ignored).
+        Canonical order lines (guest lines are ignored). They hold kept sales only (no
+        returns: cancellations sit in the quarantine without a customer key), so no returns
+        feature is built.
     cutoff
         Exclusive end of the history used.
     window_days
         Length of the recent / previous windows for the spend trend (calendar days).
+    products
+        Optional products table (``product_id``, ``category``): adds the share of spend per
+        category (:func:`category_columns`) and the number of categories bought.
+    extended
+        Add the behaviour features the BG/NBD model lacks (``gap_cv``,
+        ``recency_minus_gap_days``, ``n_products``, ``q4_share``, ``basket_trend``). Off by
+        default so that other users of the base set (:mod:`helpers.models.spend`) keep it;
+        :func:`build_dataset` turns it on.
+    horizon_days
+        Optional churn horizon (calendar days): adds the BG/NBD quantities of a model fitted
+        to the lines before the cutoff only (:func:`btyd_features`) and the orders in the same
+        window one year earlier (``orders_same_window_ly``, 0 when ``horizon_days`` >= 365).
 
     Returns
     -------
@@ -72,16 +115,23 @@ def build_features(lines: pd.DataFrame, cutoff: pd.Timestamp, window_days: int =
     ``n_orders``, ``revenue_amt``, ``aov_amt`` (mean order value), ``orders_recent``,
     ``revenue_recent_amt`` / ``revenue_prev_amt`` (last / previous ``window_days``),
     ``spend_trend`` (log((recent + 1) / (prev + 1))), ``gap_mean_days``, ``gap_std_days``
-    (inter-order gaps; NaN with one order), ``recency_gap_ratio`` (recency / max(mean gap, 1 day)),
-    ``lines_per_order``, ``products_per_order``, ``uk_share`` (share of orders invoiced in
-    the United Kingdom), ``orders_per_30d`` (n_orders / tenure in 30-day months).
+    (inter-order gaps; NaN with one order), ``recency_gap_ratio`` (recency / max(mean gap,
+    1 day)), ``lines_per_order``, ``products_per_order``, ``uk_share`` (share of orders invoiced
+    in the United Kingdom), ``orders_per_30d`` (n_orders / tenure in 30-day months); with
+    ``extended``: ``gap_cv`` (std / mean of the gaps; NaN with fewer than three orders),
+    ``recency_minus_gap_days`` (recency - mean gap: days overdue), ``n_products`` (distinct
+    products ever bought), ``q4_share`` (share of spend in October-December), ``basket_trend``
+    (log of the last order's value minus the mean log value of the earlier orders; NaN with one
+    order); plus the optional ``products`` and ``horizon_days`` columns above.
     """
     _check_lines(lines, "build_features")
     cutoff = pd.Timestamp(cutoff)
-    o = _orders(lines[lines["order_ts"] < cutoff])
+    hist = lines[(lines["order_ts"] < cutoff) & lines["customer_id"].notna()]
+    o = _orders(hist)
     if o.empty:
         raise ValueError(f"build_features: no customer orders before cutoff {cutoff:%Y-%m-%d}")
     day = pd.Timedelta(days=1)
+    cid = o["customer_id"]
     g = o.groupby("customer_id")
     first, last = g["order_ts"].min(), g["order_ts"].max()
     f = pd.DataFrame(index=first.index)
@@ -102,17 +152,69 @@ def build_features(lines: pd.DataFrame, cutoff: pd.Timestamp, window_days: int =
     )
     f["spend_trend"] = np.log1p(f["revenue_recent_amt"]) - np.log1p(f["revenue_prev_amt"])
     gaps = g["order_ts"].diff() / day
-    f["gap_mean_days"] = gaps.groupby(o["customer_id"]).mean()
-    f["gap_std_days"] = gaps.groupby(o["customer_id"]).std()
+    f["gap_mean_days"] = gaps.groupby(cid).mean()
+    f["gap_std_days"] = gaps.groupby(cid).std()
     f["recency_gap_ratio"] = f["recency_days"] / np.maximum(f["gap_mean_days"], 1.0)
     f["lines_per_order"] = g["n_lines"].mean()
     if "n_products" in o.columns:
         f["products_per_order"] = g["n_products"].mean()
     if "country" in o.columns:
-        f["uk_share"] = (o["country"] == "United Kingdom").groupby(o["customer_id"]).mean()
+        f["uk_share"] = (o["country"] == "United Kingdom").groupby(cid).mean()
     f["orders_per_30d"] = f["n_orders"] / np.maximum(f["tenure_days"], 1.0) * 30
+    if extended:
+        f["gap_cv"] = f["gap_std_days"] / f["gap_mean_days"].where(f["gap_mean_days"] > 0)
+        f["recency_minus_gap_days"] = f["recency_days"] - f["gap_mean_days"]
+        if "n_products" in o.columns:
+            by_cust = hist.groupby(hist["customer_id"].astype("int64"))
+            f["n_products"] = by_cust["product_id"].nunique()
+        q4 = o["revenue_amt"].where(o["order_ts"].dt.month >= 10, 0.0)
+        f["q4_share"] = q4.groupby(cid).sum() / f["revenue_amt"].where(f["revenue_amt"] > 0)
+        logv = np.log(o["revenue_amt"].clip(lower=1e-9))
+        is_last = ~cid.duplicated(keep="last")
+        earlier = logv[~is_last].groupby(cid[~is_last]).mean()
+        f["basket_trend"] = (logv[is_last].set_axis(cid[is_last])
+                             - earlier.reindex(cid[is_last]).to_numpy())
+    cat_cols = category_columns(products)
+    if cat_cols and "product_id" in hist.columns:
+        cat_of = products.drop_duplicates("product_id").set_index("product_id")["category"]
+        cat = hist["product_id"].map(cat_of).astype("string").fillna("").map(
+            lambda c: f"cat_{_slug(c)}" if c else "cat_unknown")
+        spend = hist.groupby([hist["customer_id"].astype("int64"), cat])["revenue_amt"].sum()
+        spend = spend.unstack(fill_value=0.0)
+        f["n_categories"] = (spend > 0).sum(axis=1).reindex(f.index, fill_value=0)
+        share = spend.div(spend.sum(axis=1).where(lambda v: v > 0), axis=0)
+        for c in cat_cols:
+            f[c] = share[c].reindex(f.index).fillna(0.0) if c in share else 0.0
+    if horizon_days is not None:
+        ly0 = cutoff - pd.Timedelta(days=365)
+        ly = (o["order_ts"] >= ly0) & (o["order_ts"] < ly0 + pd.Timedelta(days=horizon_days))
+        ly &= o["order_ts"] < cutoff
+        f["orders_same_window_ly"] = o[ly].groupby("customer_id").size().reindex(
+            f.index, fill_value=0)
+        f = f.join(btyd_features(lines, cutoff, horizon_days).reindex(f.index))
     f.index.name = "customer_id"
     return f.astype(float)
+
+
+def btyd_features(lines: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int,
+                  time_unit: str = "W") -> pd.DataFrame:
+    """BG/NBD quantities per customer from a model fitted to the lines before ``cutoff`` only.
+
+    Returns ``bg_p_no_purchase`` (:func:`bgnbd_prob_no_purchase` over ``horizon_days``),
+    ``bg_p_alive`` and ``bg_expected_purchases`` (over ``horizon_days``), indexed by
+    ``customer_id``. The fit is :func:`helpers.value.clv.fit_at`, which drops lines at or after
+    the cutoff itself.
+    """
+    if horizon_days < 1:
+        raise ValueError(f"btyd_features: horizon_days must be >= 1, got {horizon_days}")
+    fit = clv.fit_at(lines, pd.Timestamp(cutoff), time_unit)
+    t = horizon_days / clv.DAYS_PER_UNIT[time_unit]
+    out = pd.DataFrame(index=fit.summary.index)
+    out["bg_p_no_purchase"] = bgnbd_prob_no_purchase(fit.bgnbd, *fit.frt, t)
+    out["bg_p_alive"] = fit.p_alive().to_numpy()
+    out["bg_expected_purchases"] = fit.bgnbd.expected_purchases(t, *fit.frt)
+    out.index.name = "customer_id"
+    return out
 
 
 def make_labels(
@@ -163,9 +265,13 @@ def build_dataset(
     cutoff: pd.Timestamp,
     horizon_days: int,
     data_end: pd.Timestamp | None = None,
+    products: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels at one cutoff (customers with history before it)."""
-    x = build_features(lines, cutoff)
+    """Features (:func:`build_features`, extended, with ``products`` and the BG/NBD inputs of
+    the horizon)
+    and labels at one cutoff (customers with history before it)."""
+    x = build_features(lines, cutoff, products=products, horizon_days=horizon_days,
+                       extended=True)
     y = make_labels(lines, x.index, cutoff, horizon_days, data_end)
     return x, y
 
@@ -356,3 +462,122 @@ def classification_scores(y: np.ndarray | pd.Series, p: np.ndarray | pd.Series) 
         "base_rate": float(y.mean()),
         "auc_alarm": bool(auc >= AUC_ALARM),
     }
+
+
+BASELINE: str = "bgnbd_p_no_purchase"
+"""The label-free baseline a churn challenger must beat: BG/NBD P(no purchase in H)."""
+
+BASELINE_FEATURE: str = "bg_p_no_purchase"
+"""The column of :func:`build_features` (with ``horizon_days``) that holds the baseline's score."""
+
+
+def _boot_index(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, n, size=(n_boot, n))
+
+
+def paired_bootstrap_diff(
+    y: np.ndarray | pd.Series,
+    p_challenger: np.ndarray | pd.Series,
+    p_baseline: np.ndarray | pd.Series,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, dict[str, float]]:
+    """Paired bootstrap of (challenger - baseline) in ROC-AUC and in Brier score.
+
+    Customers are resampled jointly (the same draw scores both models), so the interval is
+    of the difference itself, not two overlapping marginal intervals. A positive ROC-AUC
+    difference and a negative Brier difference favour the challenger.
+
+    Parameters
+    ----------
+    y
+        Observed labels (0/1).
+    p_challenger, p_baseline
+        Predicted probabilities of the positive class for the same customers.
+    n_boot
+        Bootstrap resamples (customers drawn with replacement; draws with one class only are
+        skipped for ROC-AUC).
+    seed
+        Seed of the resampling.
+    level
+        Two-sided confidence level of the percentile interval.
+
+    Returns
+    -------
+    ``{"roc_auc": {...}, "brier": {...}}``, each with ``challenger``, ``baseline``, ``diff``
+    (point estimates on the full sample), ``ci_low`` / ``ci_high`` (percentile interval of the
+    difference) and ``excludes_zero``. The replicate draws come from
+    :func:`bootstrap_score_draws`.
+    """
+    y = np.asarray(y, dtype=float)
+    a = np.asarray(p_challenger, dtype=float)
+    b = np.asarray(p_baseline, dtype=float)
+    if not (y.shape == a.shape == b.shape) or y.size == 0:
+        raise ValueError("paired_bootstrap_diff: y, p_challenger and p_baseline must be "
+                         "non-empty and of equal length")
+    if len(np.unique(y)) < 2:
+        raise ValueError("paired_bootstrap_diff: y has a single class")
+    if n_boot < 10 or not 0 < level < 1:
+        raise ValueError(f"paired_bootstrap_diff: need n_boot >= 10 and 0 < level < 1, "
+                         f"got {n_boot}, {level}")
+    draws = bootstrap_score_draws(y, {"a": a, "b": b}, n_boot, seed)
+    q = [(1 - level) / 2, (1 + level) / 2]
+    out = {}
+    for metric, point in (("roc_auc", roc_auc_score), ("brier", brier_score_loss)):
+        d = draws[metric]["a"] - draws[metric]["b"]
+        d = d[np.isfinite(d)]
+        lo, hi = (float(v) for v in np.quantile(d, q))
+        pa, pb = float(point(y, a)), float(point(y, b))
+        out[metric] = {"challenger": pa, "baseline": pb, "diff": pa - pb, "ci_low": lo,
+                       "ci_high": hi, "excludes_zero": bool(lo > 0 or hi < 0)}
+    return out
+
+
+def bootstrap_score_draws(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: int,
+                          seed: int) -> dict[str, dict[str, np.ndarray]]:
+    """ROC-AUC and Brier of every score in ``scores`` on the same ``n_boot`` customer
+    resamples (NaN ROC-AUC where a draw has one class). Shape of each array: ``(n_boot,)``."""
+    y = np.asarray(y, dtype=float)
+    bad = [k for k, p in scores.items() if np.shape(p) != y.shape]
+    if bad or y.size == 0 or n_boot < 1:
+        raise ValueError(f"bootstrap_score_draws: scores {bad} differ in length from y "
+                         f"({y.size}), or y is empty, or n_boot={n_boot} < 1")
+    from scipy.stats import rankdata
+
+    idx = _boot_index(len(y), n_boot, np.random.default_rng(seed))
+    yb = y[idx]
+    n1 = yb.sum(axis=1)
+    n0 = yb.shape[1] - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = np.where((n1 > 0) & (n0 > 0), n1 * n0, np.nan)
+    out: dict[str, dict[str, np.ndarray]] = {"roc_auc": {}, "brier": {}}
+    for k, p in scores.items():
+        pb = np.asarray(p, dtype=float)[idx]
+        out["brier"][k] = ((pb - yb) ** 2).mean(axis=1)
+        # Mann-Whitney form of ROC-AUC, ties at half weight (mid-ranks), one draw per row
+        ranks = rankdata(pb, axis=1)
+        out["roc_auc"][k] = ((ranks * yb).sum(axis=1) - n1 * (n1 + 1) / 2) / denom
+    return out
+
+
+def deployment_decision(test_diff: dict[str, dict[str, float]],
+                        backtest_diff: dict[str, dict[str, float]] | None) -> dict[str, Any]:
+    """Apply the deployment rule: the challenger is deployed only if, at the test cutoff AND
+    on average over the backtest cutoffs, it beats the baseline on ROC-AUC (interval of the
+    difference above 0) or on Brier (interval below 0).
+
+    ``test_diff`` is :func:`paired_bootstrap_diff`'s output; ``backtest_diff`` has the same
+    ``roc_auc`` / ``brier`` entries with ``ci_low`` / ``ci_high`` for the mean difference over
+    the backtest cutoffs, or ``None`` when not available (then the rule cannot pass).
+    """
+    def beats(d: dict[str, dict[str, float]] | None) -> dict[str, bool]:
+        if d is None:
+            return {"roc_auc": False, "brier": False}
+        return {"roc_auc": bool(d["roc_auc"]["ci_low"] > 0),
+                "brier": bool(d["brier"]["ci_high"] < 0)}
+
+    t, b = beats(test_diff), beats(backtest_diff)
+    ok_t, ok_b = t["roc_auc"] or t["brier"], b["roc_auc"] or b["brier"]
+    return {"test": t, "backtest": b, "backtest_available": backtest_diff is not None,
+            "challenger_deployed": bool(ok_t and ok_b)}
