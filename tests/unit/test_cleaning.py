@@ -1,10 +1,28 @@
 """Cleaning rules and the ledger, on a hand-made frame with one line per rule."""
 
+# Surviving mutants (mutmut 3.8.1, make mutate) and why they are left:
+# x_clean__mutmut_12, _15: np.arange without dtype= is int64 here (64-bit numpy 2), as asked.
+# x_clean__mutmut_35, _36, _38, _39: the all-null "string" set_aside column built another way
+#   (None data, no data, or a length-1 Series aligned on assignment): same values and dtype.
+# x_clean__mutmut_55, _65, _73, _74, _80, _82, _83, _85, _86: upper/lower case of SQL keywords
+#   and unquoted table/column names; DuckDB (and Spark SQL) are case-insensitive for both.
+# x_clean__mutmut_133, _135, _147, _149: errors="raise" on drop(); the dropped columns always
+#   exist at that point.
+# x_clean__mutmut_143, _144, _152, _153: errors="XXignoreXX"/"IGNORE"; pandas only checks for
+#   "raise", and the columns exist anyway.
+# x_ledger_table__mutmut_135, _136, _137, _138: rename({"index": "reason"}) is dead code: the
+#   index keeps its name "reason" through reindex, so reset_index already gives "reason".
+# x_reconcile_with_raw__mutmut_11, _14, _23: zip(strict=...) over two columns of one frame,
+#   which always have the same length.
+
+import logging
+import re
+
 import pandas as pd
 import pytest
 from rawframes import LEDGER_CASE, raw_frame
 
-from helpers.data import cleaning
+from helpers.data import cleaning, engines
 
 
 @pytest.fixture
@@ -153,3 +171,182 @@ def test_a_cancellation_at_the_same_timestamp_reverses_the_purchase():
     q = cleaning.clean(raw).quarantine.set_index("line_id")
     assert q["reason"].to_dict() == {1: "cancelled_original", 2: "cancellation", 3: "cancellation"}
     assert q["detail"].to_dict() == {1: "reversed by line 2", 2: "reverses line 1", 3: "unmatched"}
+
+
+# --- mutation-testing additions (issue 22): output shape, engine handling, ledger_table and
+# reconcile_with_raw on hand-built inputs ---
+
+RAW_COLS = ["source_file", "source_row", "invoice", "stock_code", "description", "quantity",
+            "invoice_ts", "unit_price", "source_customer_id", "country"]
+
+
+def _three_lines() -> pd.DataFrame:
+    """A kept line, a postage line (non_product) and a kept guest line, with a shuffled index
+    and no ``set_aside`` column (an adapter that sets nothing aside)."""
+    raw = raw_frame([("1", "85123A", "HEART", 2, "2010-01-01 09:00", 2.55, "7", "UK"),
+                     ("2", "POST", "POSTAGE", 1, "2010-01-01 09:00", 18.0, "7", "UK"),
+                     ("3", "22423", "CAKESTAND", 1, "2010-01-02 09:00", 12.75, None, "UK")])
+    raw.index = [30, 10, 20]
+    return raw.drop(columns="set_aside")
+
+
+def test_clean_output_columns_and_line_ids_without_set_aside():
+    res = cleaning.clean(_three_lines())
+    # line_id is the 1-based position, not the incoming index; helper columns are dropped
+    assert list(res.kept.columns) == [*RAW_COLS, "line_id"]
+    assert list(res.quarantine.columns) == [*RAW_COLS, "line_id", "reason", "detail"]
+    assert res.kept["line_id"].tolist() == [1, 3] and res.kept.index.tolist() == [0, 1]
+    assert res.quarantine["line_id"].tolist() == [2] and res.quarantine.index.tolist() == [0]
+    assert res.quarantine["reason"].tolist() == ["non_product"]
+    # the rule set that ran is recorded with the result
+    assert res.rules["rule_set"] == "online_retail_ii" and res.rules["max_quantity"] == 20_000
+
+
+def test_clean_records_the_rules_passed():
+    rules = cleaning.CleaningRules(max_quantity=100, drop_exact_duplicates=False)
+    res = cleaning.clean(_three_lines(), rules)
+    assert res.rules["max_quantity"] == 100 and res.rules["drop_exact_duplicates"] is False
+
+
+def test_clean_leaves_a_passed_engine_open_and_names_an_unknown_one():
+    eng = engines.get_engine("duckdb")
+    try:
+        res = cleaning.clean(_three_lines(), engine=eng)
+        assert len(res.kept) == 2
+        # the caller's engine is not closed: the registered lines can still be queried
+        assert eng.to_pandas("SELECT COUNT(*) AS n FROM raw_lines")["n"].tolist() == [3]
+    finally:
+        eng.close()
+    with pytest.raises(ValueError, match="engine='sqlite': unknown"):
+        cleaning.clean(_three_lines(), engine="sqlite")
+
+
+class _ReorderingEngine(engines.DuckDBEngine):
+    """An engine that returns the per-line reasons in the wrong order (as an engine that does
+    not honour ORDER BY would)."""
+
+    def to_pandas(self, sql: str) -> pd.DataFrame:
+        out = super().to_pandas(sql)
+        if sql.lower().startswith("select line_id, reason, detail"):
+            return out.iloc[::-1].reset_index(drop=True)
+        return out
+
+
+class _LosingEngine(engines.DuckDBEngine):
+    """An engine that loses the last line's reason."""
+
+    def to_pandas(self, sql: str) -> pd.DataFrame:
+        out = super().to_pandas(sql)
+        return out.iloc[:-1] if sql.lower().startswith("select line_id, reason, detail") else out
+
+
+@pytest.mark.parametrize("engine_cls, got", [(_ReorderingEngine, 3), (_LosingEngine, 2)])
+def test_clean_refuses_an_engine_that_loses_or_reorders_lines(engine_cls, got):
+    eng = engine_cls()
+    try:
+        with pytest.raises(AssertionError, match=f"clean: the duckdb engine returned {got} of 3"):
+            cleaning.clean(_three_lines(), engine=eng)
+    finally:
+        eng.close()
+
+
+def test_clean_logs_rows_per_rule(caplog):
+    caplog.set_level(logging.INFO, logger="helpers.data.cleaning")
+    cleaning.clean(_three_lines())
+    msgs = [r.getMessage() for r in caplog.records if r.name == "helpers.data.cleaning"]
+    assert any(re.fullmatch(r"rule non_product\s+1 rows", m) for m in msgs), msgs
+
+
+def _counts(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["reason", "n_rows", "units", "rev_milli",
+                                       "price_rounded_rows"])
+
+
+def test_ledger_table_from_hand_made_counts():
+    counts = _counts([
+        ("kept_with_customer", 3, 10, 25_500, 1),
+        ("cancellation", 1, -2, -5_000, 0),
+        ("vendor_dupe", 2, 4, 8_000, 0),  # adapter-specific reasons go last, sorted by name
+        ("a_custom", 1, 1, 1_250, 1),
+    ])  # fmt: skip
+    ledger, totals = cleaning.ledger_table(counts, rows_in=7)
+    assert list(ledger.columns) == ["outcome", "reason", "description", "rows", "share_rows",
+                                    "units", "revenue_amt", "rev_milli"]
+    expected_order = ["kept_with_customer", "kept_without_customer", *cleaning.RULES,
+                      "a_custom", "vendor_dupe"]
+    assert ledger["reason"].tolist() == expected_order
+    led = ledger.set_index("reason")
+    assert led["outcome"].tolist() == ["kept"] * 2 + ["set aside"] * (len(expected_order) - 2)
+    assert led.loc["kept_with_customer", "description"] == "kept: customer-level and revenue analyses"
+    assert led.loc["kept_without_customer", "description"] == (
+        "kept: revenue totals only (no customer id)")
+    assert led.loc["cancellation", "description"] == "cancellation line (invoice C...)"
+    assert led.loc["a_custom", "description"] == "adapter-specific"
+    # reasons without lines are present with 0 (not missing), and the counts stay integers
+    assert led.loc["kept_without_customer", "rows"] == 0 and led.loc["non_product", "rev_milli"] == 0
+    for col in ("rows", "units", "rev_milli"):
+        assert ledger[col].dtype == "int64", col
+    # shares of the 7 input rows; revenue in GBP = milli / 1000
+    assert led.loc["kept_with_customer", "share_rows"] == pytest.approx(3 / 7)
+    assert led.loc["vendor_dupe", "share_rows"] == pytest.approx(2 / 7)
+    assert led.loc["cancellation", "revenue_amt"] == -5.0
+    # kept 3 rows / 25.500; set aside 1 + 2 + 1 = 4 rows / -5.000 + 8.000 + 1.250 = 4.250
+    assert totals == {
+        "rows_in": 7, "rows_kept": 3, "rows_set_aside": 4,
+        "revenue_in_amt": 29.75, "revenue_kept_amt": 25.5, "revenue_set_aside_amt": 4.25,
+        "price_rounded_rows": 2, "reconciles": True,
+    }  # fmt: skip
+    assert totals["reconciles"] is True
+
+
+def test_ledger_table_single_row_share_and_a_lost_line():
+    ledger, _ = cleaning.ledger_table(_counts([("kept_with_customer", 1, 2, 3_000, 0)]), rows_in=1)
+    assert ledger.set_index("reason").loc["kept_with_customer", "share_rows"] == 1.0
+    # 3 rows counted for 4 lines in: an engine lost a line
+    with pytest.raises(AssertionError, match="ledger does not reconcile"):
+        cleaning.ledger_table(_counts([("kept_with_customer", 3, 3, 3_000, 0)]), rows_in=4)
+
+
+def test_reconcile_with_raw_counts_missing_quantity_and_price_as_zero():
+    raw = raw_frame([("1", "A1", "X", 2, "2010-01-01", 1.25, "7", "UK"),
+                     ("2", "A2", "X", 1, "2010-01-01", 4.0, "7", "UK"),
+                     ("3", "A3", "X", 3, "2010-01-01", 1.0, "7", "UK")])
+    raw["quantity"] = pd.array([2, None, 3], dtype="Int64")  # line 2: quantity missing
+    raw.loc[2, "unit_price"] = float("nan")  # line 3: price missing
+    res = cleaning.clean(raw)
+    check = cleaning.reconcile_with_raw(res.ledger, raw)
+    # 2 x 1.250 = 2.500; the line without a quantity and the one without a price count 0
+    assert check == {"rows_match": True, "revenue_match": True, "raw_rows": 3,
+                     "raw_revenue_amt": 2.5}
+
+
+def test_clean_output_columns_with_set_aside(case):
+    raw, _ = case
+    res = cleaning.clean(raw)
+    assert list(res.kept.columns) == [*RAW_COLS, "line_id"]
+    assert list(res.quarantine.columns) == [*RAW_COLS, "line_id", "reason", "detail"]
+
+
+class _RecordingEngine(engines.DuckDBEngine):
+    """Keeps the dtypes of the frame ``clean`` registers."""
+
+    def register(self, name, data):
+        self.registered = data.dtypes.astype(str).to_dict()
+        super().register(name, data)
+
+
+@pytest.mark.parametrize("set_aside", ["absent", "object"])
+def test_clean_hands_the_engine_a_typed_set_aside_column(set_aside):
+    """``set_aside`` reaches the engine as a text column even when the adapter gave none or an
+    untyped (object) one: an all-null object column has no type, which DuckDB reads as a NULL
+    column and Spark cannot infer when it builds a DataFrame from pandas."""
+    raw = _three_lines()
+    if set_aside == "object":
+        raw["set_aside"] = pd.Series([None] * 3, index=raw.index, dtype=object)
+    eng = _RecordingEngine()
+    try:
+        cleaning.clean(raw, engine=eng)
+    finally:
+        eng.close()
+    assert list(eng.registered) == ["line_id", *cleaning.VALUE_COLUMNS, "set_aside"]
+    assert eng.registered["set_aside"] == "string" and eng.registered["line_id"] == "int64"

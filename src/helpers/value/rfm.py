@@ -9,15 +9,14 @@ Definitions at an analysis ``cutoff`` (exclusive: lines with ``order_ts < cutoff
 
 Scores 1..n (n = best): recent, frequent and high-spending customers score high.
 
-Tie handling: values are ranked with ``rank(method="first")`` before ``qcut`` into n groups of
-equal size. Ranking first makes the bins well defined even when a value repeats across a bin
-edge (on retail data about a third of customers have exactly one order, so ``qcut`` on the raw
-frequency fails with duplicate edges). The price is that two customers with the same value can
-land in adjacent scores (:func:`tie_report` counts them). Which of the tied customers go up is
-decided by a seeded random order when ``seed`` is given (recommended), else by row order. Row
-order is *not* neutral on real data: surrogate ids follow first appearance, so breaking
-one-order ties by id pushes old one-order customers to F=1 and recent ones to F=2, which empties
-the "new" and "promising" segments.
+Tie handling (deterministic, no seed): the n equal-size score groups are laid over the rank
+positions 1..N of the sorted values (``qcut`` of the positions), and customers who share a value
+all get the score of the *lowest* position their value occupies. Equal values therefore always
+get equal scores, whatever the row order or seed, and no customer is promoted by a tie; the
+price is that score groups are unequal where one value covers more than a fifth of the
+customers (on retail data about half have exactly one order: all of them get F = 1, and F = 2
+may stay empty). :func:`tie_report` counts customers who share a value with someone given a
+different score (zero by construction) and :func:`score_shares` shows how unequal the groups are.
 
 Segments follow the widely used R x F grid (the "RFM segments" of e.g. Putler and the common
 Kaggle mapping), extended so all 11 names occur: see :data:`SEGMENT_GRID` and
@@ -106,9 +105,8 @@ def quantile_score(
     values: pd.Series,
     n_quantiles: int = 5,
     higher_is_better: bool = True,
-    seed: int | None = None,
 ) -> pd.Series:
-    """Score values 1..n in equal-size groups after ranking with ties broken (see module doc).
+    """Score values 1..n: equal-size groups over the rank positions, ties share the lowest score.
 
     Parameters
     ----------
@@ -118,11 +116,11 @@ def quantile_score(
         Number of score levels.
     higher_is_better
         False for recency (fewer days is better).
-    seed
-        If given, ties are broken in a random order drawn with this seed; else by row order.
 
     >>> quantile_score(pd.Series([10, 20, 30, 40, 50]), 5).tolist()
     [1, 2, 3, 4, 5]
+    >>> quantile_score(pd.Series([1, 1, 1, 2, 3]), 5).tolist()  # the three 1s share position 1
+    [1, 1, 1, 4, 5]
     """
     if n_quantiles < 2:
         raise ValueError(f"quantile_score: n_quantiles={n_quantiles} must be >= 2")
@@ -133,30 +131,39 @@ def quantile_score(
             f"quantile_score: {len(values)} values in {values.name!r} cannot fill "
             f"{n_quantiles} groups"
         )
-    v = (values if higher_is_better else -values).to_numpy(dtype=float)
-    tie = np.random.default_rng(seed).random(len(v)) if seed is not None else np.arange(len(v))
-    order = np.lexsort((tie, v))  # by value, then tie-break key
-    ranks = np.empty(len(v), dtype=np.int64)
-    ranks[order] = np.arange(1, len(v) + 1)
-    score = pd.qcut(ranks, n_quantiles, labels=False).astype("int64") + 1
-    return pd.Series(score, index=values.index, name=values.name)
+    v = values.to_numpy(dtype=float)  # float first: negating unsigned ints would wrap around
+    v = v if higher_is_better else -v
+    by_position = pd.qcut(np.arange(1, len(v) + 1), n_quantiles, labels=False).astype("int64") + 1
+    lowest = pd.Series(v).rank(method="min").to_numpy(dtype=np.int64)  # 1-based lowest position
+    return pd.Series(by_position[lowest - 1], index=values.index, name=values.name)
 
 
-def rfm_scores(rfm: pd.DataFrame, n_quantiles: int = 5, seed: int | None = None) -> pd.DataFrame:
+def rfm_scores(rfm: pd.DataFrame, n_quantiles: int = 5) -> pd.DataFrame:
     """Add ``r_score``, ``f_score``, ``m_score`` (1..n, n best), ``rfm_cell`` and ``fm_score``.
 
     ``rfm_cell`` is the three digits as text (``"545"``); ``fm_score`` the mean of F and M.
-    ``seed`` breaks ties at random (see :func:`quantile_score`).
+    Ties share the lowest score their value reaches (see :func:`quantile_score`).
     """
     require_columns(rfm, ("recency_days", "frequency", "monetary_amt"), "rfm_scores")
     out = rfm.copy()
-    out["r_score"] = quantile_score(rfm["recency_days"], n_quantiles, False, seed)
-    out["f_score"] = quantile_score(rfm["frequency"], n_quantiles, True, seed)
-    out["m_score"] = quantile_score(rfm["monetary_amt"], n_quantiles, True, seed)
+    out["r_score"] = quantile_score(rfm["recency_days"], n_quantiles, False)
+    out["f_score"] = quantile_score(rfm["frequency"], n_quantiles, True)
+    out["m_score"] = quantile_score(rfm["monetary_amt"], n_quantiles, True)
     out["rfm_cell"] = (
         out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     )
     out["fm_score"] = (out["f_score"] + out["m_score"]) / 2
+    return out
+
+
+def score_shares(scores: pd.DataFrame) -> pd.DataFrame:
+    """Share of customers at each score level (rows 1..n) of R, F and M (columns)."""
+    require_columns(scores, ("r_score", "f_score", "m_score"), "score_shares")
+    out = pd.DataFrame({c: scores[c].value_counts(normalize=True)
+                        for c in ("r_score", "f_score", "m_score")})
+    levels = range(1, int(scores[["r_score", "f_score", "m_score"]].to_numpy().max()) + 1)
+    out = out.reindex(levels).fillna(0.0)
+    out.index.name = "score"
     return out
 
 
@@ -226,8 +233,8 @@ def group_profile(
         Group label per customer, aligned with ``rfm``; empty categories of a categorical
         are kept.
     order
-        If given, the rows in this order: groups not listed are dropped, listed groups without
-        customers get 0 customers and 0 GBP (null medians).
+        If given, the rows in this order; a label not listed is an error (it would silently
+        drop customers), listed groups without customers get 0 customers and 0 (null medians).
 
     Returns
     -------
@@ -236,6 +243,11 @@ def group_profile(
         ``share_revenue``, ``median_recency_days``, ``median_frequency``, ``median_monetary_amt``.
     """
     require_columns(rfm, ("recency_days", "frequency", "monetary_amt"), "group_profile")
+    if order is not None:
+        unknown = sorted(set(groups.dropna().astype(str)) - {str(o) for o in order})
+        if unknown:
+            raise ValueError(f"group_profile: labels {unknown} are not among the groups "
+                             f"{list(order)}; fix the labels (a typo would drop customers)")
     g = rfm.groupby(groups, observed=False)
     out = pd.DataFrame(
         {
@@ -262,8 +274,7 @@ def rf_grid_counts(scores: pd.DataFrame) -> pd.DataFrame:
     return t.sort_index(ascending=False)
 
 
-def segments_at(lines: pd.DataFrame, cutoff: str | pd.Timestamp, n_quantiles: int = 5,
-                seed: int | None = None) -> pd.Series:
+def segments_at(lines: pd.DataFrame, cutoff: str | pd.Timestamp, n_quantiles: int = 5) -> pd.Series:
     """RFM segment of each customer at ``cutoff``: :func:`rfm_table` -> :func:`rfm_scores`
-    (ties broken with ``seed``) -> :func:`assign_segments`."""
-    return assign_segments(rfm_scores(rfm_table(lines, cutoff), n_quantiles, seed=seed))
+    -> :func:`assign_segments` (deterministic: no seed)."""
+    return assign_segments(rfm_scores(rfm_table(lines, cutoff), n_quantiles))
