@@ -72,3 +72,33 @@ def test_tie_sentence_names_the_worst_measure_or_says_none():
     assert readings.tie_sentence(none).startswith("No customer shares")
     with pytest.raises(ValueError, match="share_split"):
         readings.tie_sentence(pd.DataFrame())
+
+
+def _shares(f):
+    idx = pd.Index([1, 2, 3, 4, 5], name="score")
+    return pd.DataFrame({"r_score": [0.2] * 5, "f_score": f, "m_score": [0.2] * 5}, index=idx)
+
+
+def test_score_groups_sentence_unequal_and_equal():
+    text = readings.score_groups_sentence(_shares([0.55, 0.0, 0.15, 0.15, 0.15]))
+    assert text.startswith("Ties make the frequency groups unequal: 55% of customers share score 1")
+    assert "equal groups would hold 20% each) and score 2 is empty." in text
+    eq = readings.score_groups_sentence(_shares([0.2] * 5))
+    assert eq.startswith("The score groups are close to equal (the largest holds 20%")
+    # just above the 1.5/n = 30% line is called out, at it not
+    assert readings.score_groups_sentence(_shares([0.31, 0.19, 0.2, 0.15, 0.15])).startswith("Ties make")
+    assert readings.score_groups_sentence(_shares([0.30, 0.2, 0.2, 0.15, 0.15])).startswith("The score")
+
+
+def test_agreement_sentence_branches():
+    a = {"ari_rfm_k_groups_vs_clusters": 0.72, "k": 3, "separation_segments": 0.80,
+         "separation_clusters": 0.60}
+    t = readings.agreement_sentence(a)
+    assert "(3 groups of the RFM total score against the 3 clusters) the two largely agree (adjusted Rand 0.72)" in t
+    assert "the segments separate customer value better than the clusters (80% and 60%" in t
+    t2 = readings.agreement_sentence({**a, "ari_rfm_k_groups_vs_clusters": 0.1, "separation_clusters": 0.9})
+    assert "agree little" in t2 and "the clusters separate customer value better" in t2
+    t3 = readings.agreement_sentence({**a, "ari_rfm_k_groups_vs_clusters": 0.3, "separation_clusters": 0.78})
+    assert "partly agree" in t3 and "about equally well" in t3
+    with pytest.raises(ValueError, match="'k'"):
+        readings.agreement_sentence({"ari_rfm_k_groups_vs_clusters": 0.1})

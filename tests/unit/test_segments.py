@@ -154,3 +154,36 @@ def test_customer_value_table_rejects_misaligned() -> None:
         segments.customer_value_table(scores, seg, cl, tier.iloc[:2], model, KEY)
     with pytest.raises(ValueError, match="missing column"):
         segments.export_customer_value(pd.DataFrame({"customer_key": ["c_1"]}), "/tmp", "/tmp")
+
+
+def test_value_separation_hand_worked():
+    # log1p values: group a = [0, 0] (values 0, 0), group b = [log 2, log 2] (values 1, 1)
+    # all variance is between the groups -> 1; one group -> 0
+    v = pd.Series([0.0, 0.0, 1.0, 1.0])
+    assert segments.value_separation(v, pd.Series(["a", "a", "b", "b"])) == pytest.approx(1.0)
+    assert segments.value_separation(v, pd.Series(["a", "b", "a", "b"])) == pytest.approx(0.0)
+    # y = log1p(0, 1, 3) = 0, .6931, 1.3863; mean .6931; total SS = 2 * .6931^2 = .9609
+    # groups {0, 1} and {3}: means .3466, 1.3863 -> between = 2*.3466^2 + 1*.6931^2 = .7206
+    v3 = pd.Series([0.0, 1.0, 3.0])
+    assert segments.value_separation(v3, pd.Series(["x", "x", "y"])) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match=">= 0"):
+        segments.value_separation(pd.Series([-1.0, 2.0]), pd.Series(["a", "b"]))
+
+
+def test_segment_cluster_agreement_at_equal_granularity():
+    # 6 customers; clusters split them into the low-scoring and the high-scoring half
+    sc = pd.DataFrame({"r_score": [1, 1, 2, 4, 5, 5], "f_score": [1, 2, 1, 4, 5, 4],
+                       "m_score": [1, 1, 1, 5, 5, 5]})
+    cluster = pd.Series([0, 0, 0, 1, 1, 1])
+    # 6 different segment labels vs 2 clusters: ARI 0 by construction
+    seg = pd.Series(list("abcdef"))
+    value = pd.Series([1.0, 2.0, 1.5, 50.0, 80.0, 60.0])
+    a = segments.segment_cluster_agreement(sc, seg, cluster, value)
+    assert a["k"] == 2 and a["ari_segments_vs_clusters"] == pytest.approx(0.0)
+    # totals 3, 4, 4, 13, 15, 14 -> 2 groups over positions: lowest three / highest three
+    # -> exactly the clusters: ARI 1
+    assert a["ari_rfm_k_groups_vs_clusters"] == pytest.approx(1.0)
+    assert a["separation_segments"] == pytest.approx(1.0)   # one customer per label
+    assert a["separation_clusters"] == a["separation_rfm_k_groups"]
+    with pytest.raises(ValueError, match="m_score"):
+        segments.segment_cluster_agreement(sc.drop(columns="m_score"), seg, cluster, value)

@@ -82,3 +82,46 @@ def tie_sentence(ties: pd.DataFrame) -> str:
     top = ties["share_split"].idxmax()
     return (f"`{top}` is the measure most affected: {100 * float(ties.loc[top, 'share_split']):.0f}% "
             "of customers share its value with someone in another score level.")
+
+
+def score_groups_sentence(shares: pd.DataFrame) -> str:
+    """How unequal the RFM score groups are once tied values share a score.
+
+    ``shares`` is :func:`helpers.value.rfm.score_shares` (rows: score 1..n, columns r/f/m_score).
+    A group holding more than 1.5 times the equal share (1/n) is called out.
+    """
+    if shares.empty:
+        raise ValueError("score_groups_sentence: needs rfm.score_shares' table")
+    n = len(shares.index)
+    col = shares.max().idxmax()
+    level, top = int(shares[col].idxmax()), float(shares[col].max())
+    name = {"r_score": "recency", "f_score": "frequency", "m_score": "monetary value"}.get(col, col)
+    if top > 1.5 / n:
+        empty = [int(s) for s, v in shares[col].items() if v == 0]
+        return (f"Ties make the {name} groups unequal: {100 * top:.0f}% of customers share score "
+                f"{level} (equal groups would hold {100 / n:.0f}% each)"
+                + (f" and score {', '.join(map(str, empty))} is empty." if empty else ".")
+                + " Tied customers always get the same score, so the segments do not depend on row order or a seed.")
+    return (f"The score groups are close to equal (the largest holds {100 * top:.0f}%, against "
+            f"{100 / n:.0f}% for equal groups); tied customers share a score.")
+
+
+def agreement_sentence(a: dict) -> str:
+    """How RFM segments and k-means clusters relate, from
+    :func:`helpers.value.segments.segment_cluster_agreement`."""
+    for key in ("ari_rfm_k_groups_vs_clusters", "k", "separation_segments", "separation_clusters"):
+        if key not in a:
+            raise ValueError(f"agreement_sentence: missing {key!r}")
+    ari = float(a["ari_rfm_k_groups_vs_clusters"])
+    level = "largely agree" if ari >= 0.6 else "partly agree" if ari >= 0.3 else "agree little"
+    seg, clu = float(a["separation_segments"]), float(a["separation_clusters"])
+    if seg > clu + 0.05:
+        value = "the segments separate customer value better than the clusters"
+    elif clu > seg + 0.05:
+        value = "the clusters separate customer value better than the segments"
+    else:
+        value = "segments and clusters separate customer value about equally well"
+    return (f"At equal granularity ({a['k']} groups of the RFM total score against the {a['k']} "
+            f"clusters) the two {level} (adjusted Rand {ari:.2f}); {value} "
+            f"({100 * seg:.0f}% and {100 * clu:.0f}% of the variance of log customer revenue lies "
+            "between the groups).")
