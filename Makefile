@@ -48,6 +48,9 @@ OFFLINE ?=
 SYNTH_CUSTOMERS ?= 4000
 
 export PYTHONHASHSEED := 0
+# OpenMP threads wait passively: busy-waiting threads slowed model fits several-fold when other
+# work shared the cores (a 2-thread XGBoost grid: 13 s busy vs 3 s passive under load)
+export OMP_WAIT_POLICY ?= PASSIVE
 export MPLBACKEND := Agg
 
 # RUN names folders and appears in recipes, so it is checked here (helpers.cli checks it again).

@@ -7,7 +7,12 @@ log shows the table.
 
 from __future__ import annotations
 
+import os
 import sys
+
+# as in the Makefile and helpers.cli: OpenMP threads wait passively, so fits in the tests do not
+# slow down several-fold when other work shares the cores (set before xgboost/sklearn load)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
