@@ -67,3 +67,13 @@ def test_plain_number_whole_values_have_no_decimals():
 
     # a count in a float column (mixed Series) reads 803, not 803.0
     assert [plots.plain_number(v) for v in (803.0, 2.0, 150.25)] == ["803", "2", "150.2"]
+
+
+def test_frame_html_plain_numbers_and_dash_for_missing():
+    import pandas as pd
+
+    from helpers import plots
+
+    html = plots.frame_html(pd.DataFrame({"a": [5_230_851.2, float("nan")], "b": [1e-9, 0.25]}))
+    assert "5,230,851" in html and "–" in html and "&lt; 0.0001" in html and "0.25" in html
+    assert "NaN" not in html and "e+06" not in html

@@ -31,8 +31,27 @@ def apply_style(currency: str = "GBP") -> None:
         {"figure.figsize": (9, 4.5), "figure.dpi": 100, "axes.titleweight": "bold",
          "svg.hashsalt": "crm", "axes.spines.top": False, "axes.spines.right": False}
     )
-    # tables shown without a Styler print floats in plain notation (never 5.230851e+06)
+    # tables shown without a Styler print floats in plain notation (never 5.230851e+06) and
+    # missing values as a dash (never NaN)
     pd.set_option("display.float_format", plain_number)
+    pd.set_option("styler.format.na_rep", "–")
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks
+        return
+    ip = get_ipython()
+    if ip is not None:
+        ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
+
+
+def frame_html(df: pd.DataFrame) -> str:
+    """A DataFrame as notebook HTML the way pandas shows it (same truncation), with plain
+    numbers and a dash for missing values."""
+    return df.to_html(
+        na_rep="–", float_format=plain_number, notebook=True, border=1,
+        max_rows=pd.get_option("display.max_rows"), max_cols=pd.get_option("display.max_columns"),
+        show_dimensions=pd.get_option("display.show_dimensions") is True,
+    )
 
 
 def plain_number(x: float, signed: bool = False) -> str:
