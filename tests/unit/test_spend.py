@@ -90,3 +90,28 @@ def test_clv_and_xgb_rank_future_spend():
     assert set(params) == {"max_depth", "learning_rate"} and len(grid) == 4
     m = spend.make_xgb(params, seed=0, n_jobs=1).fit(xt, yt)
     assert spend.regression_scores(y, m.predict(x))["spearman"] > 0.3
+
+
+def test_paired_mae_difference_hand_worked():
+    y = np.array([10.0, 0.0, 5.0, 5.0])
+    pred = np.array([10.0, 0.0, 5.0, 5.0])   # perfect: MAE 0
+    ref = np.array([12.0, 1.0, 5.0, 2.0])    # |2|, |1|, 0, |3| -> MAE 1.5
+    d = spend.paired_mae_difference(y, pred, ref, n_boot=200, seed=1)
+    assert d["diff"] == pytest.approx(-1.5)
+    assert d["ci_low"] <= -1.5 <= d["ci_high"] and d["ci_high"] < 0   # every loss <= 0
+    same = spend.paired_mae_difference(y, ref, ref, n_boot=50, seed=1)
+    assert same == {"diff": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    with pytest.raises(ValueError, match="differ in length"):
+        spend.paired_mae_difference(y, pred[:3], ref)
+
+
+def test_select_spend_model_prefers_the_simple_reference_unless_clearly_beaten():
+    val = {"xgboost": 90.0, "clv_bgnbd_gg": 100.0, "last_period": 120.0}
+    # the reference is the simple model with the lower validation MAE: the CLV model
+    lose = spend.select_spend_model(val, {"diff": -3.0, "ci_low": -8.0, "ci_high": 1.0})
+    assert lose["reference"] == "clv_bgnbd_gg" and lose["deployed"] == "clv_bgnbd_gg"
+    assert lose["complex_deployed"] is False
+    win = spend.select_spend_model(val, {"diff": -3.0, "ci_low": -5.0, "ci_high": -0.5})
+    assert win["deployed"] == "xgboost" and win["complex_deployed"] is True
+    with pytest.raises(ValueError, match="last_period"):
+        spend.select_spend_model({"xgboost": 1.0}, {"diff": 0, "ci_low": 0, "ci_high": 0})

@@ -114,3 +114,35 @@ def regression_scores(y: np.ndarray | pd.Series, pred: np.ndarray | pd.Series) -
     rho = stats.spearmanr(y, pred).statistic if np.ptp(pred) > 0 else float("nan")
     return {"mae_amt": metrics.mae(y, pred), "rmse_amt": metrics.rmse(y, pred),
             "spearman": float(rho)}
+
+
+SIMPLE_MODELS: tuple[str, ...] = ("last_period", "clv_bgnbd_gg")
+
+
+def paired_mae_difference(
+    y: np.ndarray | pd.Series, pred: np.ndarray | pd.Series, ref: np.ndarray | pd.Series,
+    n_boot: int = 1000, seed: int = 0, level: float = 0.95,
+) -> dict[str, float]:
+    """MAE of ``pred`` minus MAE of ``ref`` on the same customers, with a paired percentile
+    bootstrap interval (customers resampled jointly). Negative = ``pred`` is better."""
+    y, pred, ref = (np.asarray(a, dtype=float) for a in (y, pred, ref))
+    if not len(y) == len(pred) == len(ref):
+        raise ValueError("paired_mae_difference: y, pred and ref differ in length")
+    loss = np.abs(pred - y) - np.abs(ref - y)  # per-customer difference of absolute errors
+    d, lo, hi = metrics.bootstrap_ci(loss, np.mean, n_boot=n_boot, seed=seed, level=level)
+    return {"diff": float(d), "ci_low": float(lo), "ci_high": float(hi)}
+
+
+def select_spend_model(val_mae: dict[str, float], test_diff: dict[str, float],
+                       complex_name: str = "xgboost") -> dict[str, Any]:
+    """The fixed rule: the simple model (``last_period`` or the CLV model) with the lower
+    validation MAE is the reference; ``complex_name`` is deployed only if its test MAE minus the
+    reference's has a paired interval wholly below zero (``test_diff`` from
+    :func:`paired_mae_difference`)."""
+    simple = [m for m in SIMPLE_MODELS if m in val_mae]
+    if not simple:
+        raise ValueError(f"select_spend_model: val_mae needs one of {SIMPLE_MODELS}")
+    ref = min(simple, key=lambda m: val_mae[m])
+    wins = test_diff["ci_high"] < 0
+    return {"reference": ref, "deployed": complex_name if wins else ref,
+            "complex_deployed": bool(wins), "test_diff_vs_reference": test_diff}
