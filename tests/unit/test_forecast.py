@@ -76,7 +76,7 @@ def test_fc_moving_average_hand_worked():
 
 def test_fc_ets_and_sarimax_shapes():
     y = _seasonal_trend(80)
-    for fn in (F.fc_ets, F.fc_sarimax_fourier, functools.partial(F.fc_xgboost, seed=1)):
+    for fn in (F.fc_ets, F.fc_sarimax_fourier, functools.partial(F.fc_xgboost, seed=1, n_jobs=1)):
         fc = fn(y, 6)
         assert len(fc) == 6 and (fc["lo95"] <= fc["lo80"]).all()
         assert (fc["lo80"] <= fc["mean"]).all() and (fc["mean"] <= fc["hi80"]).all()
@@ -99,7 +99,7 @@ def test_forecaster_beats_seasonal_naive_on_seasonal_trend_series():
     # with a linear trend knows both components
     y = _seasonal_trend()
     models = {"snaive": F.fc_seasonal_naive, "sarimax": F.fc_sarimax_fourier,
-              "xgboost": functools.partial(F.fc_xgboost, seed=0)}
+              "xgboost": functools.partial(F.fc_xgboost, seed=0, n_jobs=1)}
     _, scores = F.rolling_origin(y, models, F.make_origins(len(y), 3, 8, 4), 8)
     summ = F.summarise_scores(scores)
     assert summ.loc["sarimax", "mase"] < summ.loc["snaive", "mase"]
@@ -230,3 +230,322 @@ def test_rolling_origin_reports_a_failing_model_and_keeps_the_others() -> None:
     assert "lo > hi" in scores.attrs["failed"]["broken"]
     with pytest.raises(ValueError, match="every model failed"):
         F.rolling_origin(y, {"broken": broken}, [66], 4)
+
+
+# --------------------------------------------------------------------------- calibrated intervals
+
+
+def test_conformal_quantile_hand_worked():
+    # 9 errors -1..7 (sorted: -1, 0, 1, 2, 3, 4, 5, 6, 7), level 80, alpha 0.2:
+    # signed: k_hi = ceil(10 * 0.9) = 9 -> 7; k_lo = floor(10 * 0.1) = 1 -> -1
+    e = [3, -1, 0, 5, 1, 7, 2, 6, 4]
+    assert F.conformal_quantile(e, 80) == (-1.0, 7.0)
+    # absolute: |e| sorted 0, 1, 1, 2, 3, 4, 5, 6, 7; k = ceil(10 * 0.8) = 8 -> 6
+    assert F.conformal_quantile(e, 80, signed=False) == (-6.0, 6.0)
+    # 95% signed needs k_hi = ceil(10 * 0.975) = 10 > 9 errors: infinite
+    assert F.conformal_quantile(e, 95) == (-np.inf, np.inf)
+    # 4 errors at 80% absolute: k = ceil(5 * 0.8) = 4 -> the largest |e|
+    assert F.conformal_quantile([1, -2, 3, -4], 80, signed=False) == (-4.0, 4.0)
+    with pytest.raises(ValueError, match="level"):
+        F.conformal_quantile(e, 0.8 * 100 + 20)
+
+
+def _fast_const_preds(n_weeks, h, sd, seed):
+    # the frame rolling_origin would return for a constant-100 forecaster, built directly
+    rng = np.random.default_rng(seed)
+    y = _weekly(100 * (1 + rng.normal(0, sd, n_weeks)))
+    rows = [(y.index[o - 1], y.index[o - 1 + k], k, y.iloc[o - 1 + k])
+            for o in range(10, n_weeks - h + 1) for k in range(1, h + 1)]
+    p = pd.DataFrame(rows, columns=["origin", "week", "step", "actual"])
+    return y, p.assign(model="const", mean=100.0, lo80=99.0, hi80=101.0, lo95=98.0, hi95=102.0)
+
+
+def _const_preds(n_weeks=60, h=3, noise=None, seed=0):
+    # a constant-100 forecaster over origins 10..n-h, with actuals 100 * (1 + noise)
+    rng = np.random.default_rng(seed)
+    y = _weekly(100 * (1 + (rng.normal(0, 0.1, n_weeks) if noise is None else noise)))
+    const = lambda train, h: pd.DataFrame(  # noqa: E731
+        {"mean": [100.0] * h, "lo80": [99.0] * h, "hi80": [101.0] * h,
+         "lo95": [98.0] * h, "hi95": [102.0] * h})
+    preds, _ = F.rolling_origin(y, {"const": const}, list(range(10, n_weeks - h + 1)), h)
+    return y, preds
+
+
+def test_conformal_intervals_hand_worked_and_fallback():
+    # relative errors e_t = y_t/100 - 1; h = 1, min_errors 1. Origins sit at week index 9..38;
+    # the origin at index 20 calibrates on origins 9..19, whose forecast weeks 10..20 end by it
+    # (11 errors): 80% signed: k_hi = ceil(12 * 0.9) = 11 (largest), k_lo = floor(1.2) = 1
+    noise = np.linspace(-0.2, 0.2, 40)[np.random.default_rng(1).permutation(40)]
+    y, preds = _const_preds(40, 1, noise)
+    cal = F.conformal_intervals(preds, min_errors=1)
+    row = cal[cal["origin"] == y.index[20]].iloc[0]
+    e = noise[10:21]  # actuals of the calibrating origins' weeks (week index 10..20)
+    assert row["lo80"] == pytest.approx(100 * (1 + e.min()))
+    assert row["hi80"] == pytest.approx(100 * (1 + e.max()))
+    assert row["calib80"] == "step" and row["n_calib80"] == 11
+    # the first origin has no past errors: the model's own bounds, flagged
+    first = cal[cal["origin"] == y.index[9]].iloc[0]
+    assert first["calib80"] == "fallback" and (first["lo80"], first["hi80"]) == (99.0, 101.0)
+    assert (first["lo80_model"], first["hi80_model"]) == (99.0, 101.0)
+    with pytest.raises(ValueError, match="actual"):
+        F.conformal_intervals(preds.drop(columns="actual"))
+
+
+def test_conformal_intervals_pool_neighbouring_steps():
+    # h = 3; origins at index 9..; the origin at index 16 has origins 9..13 whose weeks end
+    # by it: 5 errors per step. min_errors 6: one step is too few; step 1 pools steps 1-2 (10),
+    # step 2 pools steps 1-3 (15)
+    y, preds = _const_preds(40, 3)
+    cal = F.conformal_intervals(preds, min_errors=6)
+    rows = cal[cal["origin"] == y.index[16]].set_index("step")
+    assert rows.loc[1, "calib80"] == "pooled+-1" and rows.loc[1, "n_calib80"] == 10
+    assert rows.loc[2, "n_calib80"] == 15
+    later = cal[cal["origin"] == y.index[30]].set_index("step")
+    assert later.loc[1, "calib80"] == "step"
+
+
+def test_conformal_intervals_never_use_test_weeks():
+    # plant a huge error in the first forecast week of origin o (a test week for o): the
+    # intervals of o and every earlier origin must not change (the week lies in the windows of
+    # origins o-h+1..o, none of which ends by o), while a later origin does see it
+    h = 4
+    y, preds = _const_preds(50, h)
+    o_idx = 30
+    wk = y.index[o_idx + 1]
+    planted = preds.copy()
+    planted.loc[planted["week"] == wk, "actual"] = 1e6
+    a = F.conformal_intervals(preds, min_errors=3)
+    b = F.conformal_intervals(planted, min_errors=3)
+    cols = ["lo80", "hi80", "lo95", "hi95"]
+    for k in range(o_idx - 5, o_idx + 1):
+        pd.testing.assert_frame_equal(a.loc[a["origin"] == y.index[k], cols],
+                                      b.loc[b["origin"] == y.index[k], cols])
+    late_a = a.loc[a["origin"] == y.index[o_idx + 1 + h], "hi95"].to_numpy()
+    late_b = b.loc[b["origin"] == y.index[o_idx + 1 + h], "hi95"].to_numpy()
+    assert (late_b > late_a).any()
+
+
+def test_conformal_coverage_is_nominal_on_known_noise():
+    # iid relative noise N(0, 0.1) around a correct constant forecast: calibrated 80% / 95%
+    # intervals should cover about 80% / 95% of later weeks (raw bounds +-1% cover ~8%)
+    y, preds = _fast_const_preds(300, 2, 0.1, seed=3)
+    cal = F.conformal_intervals(preds)
+    late = cal[cal["origin"] >= y.index[100]]
+    sc = F.interval_scores(late)
+    assert 0.76 < sc.loc["const", "cover80"] < 0.84
+    assert 0.92 < sc.loc["const", "cover95"] < 0.98
+    # 80% width ~ 2 * 1.2816 * 10 = 25.6; the raw model bounds are 2 wide
+    assert 22 < sc.loc["const", "width80"] < 30
+    assert sc.loc["const", "fallback80"] == 0.0
+    raw = F.interval_scores(late.assign(lo80=late["lo80_model"], hi80=late["hi80_model"],
+                                        lo95=late["lo95_model"], hi95=late["hi95_model"]))
+    assert raw.loc["const", "cover80"] < 0.2
+    assert raw.loc["const", "winkler80"] > sc.loc["const", "winkler80"]
+    with pytest.raises(ValueError, match="no predictions"):
+        F.interval_scores(late.iloc[:0])
+
+
+def test_calibrate_forecast_and_forward_forecast_use_backtest_errors():
+    noise = np.tile([-0.1, 0.0, 0.1, 0.2], 10)
+    y, preds = _const_preds(40, 1, noise)
+    const = lambda train, h: pd.DataFrame(  # noqa: E731
+        {"mean": [100.0] * h, "lo80": [99.0] * h, "hi80": [101.0] * h,
+         "lo95": [98.0] * h, "hi95": [102.0] * h})
+    # every origin's week ends by the last week: 30 errors, a quarter each of -0.1, 0, .1, .2;
+    # 80% signed: k_lo = floor(31 * 0.1) = 3 -> -0.1, k_hi = ceil(31 * 0.9) = 28 -> 0.2
+    fwd = F.forward_forecast(y, {"const": const}, ["const"], 2, backtest=preds, model="const")
+    assert fwd["lo80"].tolist() == pytest.approx([90.0, 90.0])
+    assert fwd["hi80"].tolist() == pytest.approx([120.0, 120.0])
+    assert fwd["calib80"].tolist() == ["step", "pooled+-1"]  # no step-2 errors when h = 1
+    with pytest.raises(ValueError, match="not in the backtest"):
+        F.calibrate_forecast(fwd, preds, "nope", y.index[-1])
+
+
+def test_origin_plan_hand_worked():
+    # n 104, h 8, 12 test origins 2 apart: last 96, test 74..96; 24 evaluated: 50..96;
+    # the first evaluated origin needs min_calib 4 origins t <= 42: 36, 38, 40, 42 -> grid 36..96
+    p = F.origin_plan(104, 8, 12, 2, 24, 4)
+    assert p["test"] == list(range(74, 97, 2))
+    assert p["evaluation"] == list(range(50, 97, 2))
+    assert p["all"] == list(range(36, 97, 2))
+    assert p["validation"] == list(range(36, 67, 2))  # t + 8 <= 74
+    # a short series keeps its test origins and drops origins under 20 weeks
+    # (n 40, h 4: last 36, first evaluated 25, grid from 25 - (4 + 4 - 1) = 18 -> 20)
+    q = F.origin_plan(40, 4, 6, 1, 12, 4)
+    assert q["all"][0] == 20 and q["test"] == list(range(31, 37))
+    assert q["validation"][-1] == 27
+    with pytest.raises(ValueError, match="first test origin"):
+        F.origin_plan(30, 8, 12, 2, 12, 4)
+    with pytest.raises(ValueError, match="n_eval"):
+        F.origin_plan(104, 8, 12, 2, 6, 4)
+
+
+def test_block_bootstrap_and_paired_difference_and_rule():
+    # constant differences: the interval collapses onto the mean
+    assert F.block_bootstrap_mean([2.0, 2.0, 2.0], block=2, n_boot=50) == (2.0, 2.0, 2.0)
+    # a block as long as the series resamples rotations only: every resample has the same mean
+    point, lo, hi = F.block_bootstrap_mean([1.0, 2.0, 3.0, 6.0], block=4, n_boot=50)
+    assert point == lo == hi == 3.0
+    with pytest.raises(ValueError, match="block"):
+        F.block_bootstrap_mean([1.0, 2.0], block=3)
+    origins = pd.date_range("2021-01-03", periods=8, freq="W-SUN")
+    sc = pd.DataFrame({"model": ["base"] * 8 + ["fancy"] * 8 + ["close"] * 8,
+                       "origin": list(origins) * 3,
+                       "mase": [1.0] * 8 + [0.5, 0.6] * 4 + [0.9, 1.2] * 4})
+    d = F.paired_difference(sc, "fancy", "base", block=2, n_boot=200)
+    assert d[0] == pytest.approx(-0.45) and d[2] < 0
+    rule = F.select_forecaster(sc, ["base"], block=2, n_boot=200)
+    assert rule["winner"] == "fancy" and rule["decided_by_interval"]
+    # "close" has mean 1.05 > base; with fancy removed the base is the leader and wins
+    rule2 = F.select_forecaster(sc[sc["model"] != "fancy"], ["base"], n_boot=200)
+    assert rule2["winner"] == "base" and rule2["diff"] is None
+    # a leader whose interval straddles zero does not replace the baseline
+    sc3 = sc[sc["model"] != "fancy"].copy()
+    sc3.loc[sc3["model"] == "close", "mase"] = [0.5, 1.4] * 4
+    rule3 = F.select_forecaster(sc3, ["base"], block=1, n_boot=200)
+    assert rule3["leader"] == "close" and rule3["winner"] == "base"
+    assert rule3["diff"][1] < 0 < rule3["diff"][2]
+    with pytest.raises(ValueError, match="baselines"):
+        F.select_forecaster(sc, ["nope"])
+    with pytest.raises(ValueError, match="not in scores"):
+        F.paired_difference(sc, "fancy", "nope")
+
+
+def test_bottom_up_prepared_data_matches_plain_lines():
+    pytest.importorskip("helpers.value.clv")
+    lines = _customer_lines()
+    origin = pd.Timestamp("2021-01-04") + pd.Timedelta(weeks=60)
+    a = F.bottom_up_forecast(lines, origin, 3, seasonal=False)
+    b = F.bottom_up_forecast(F.BottomUpData(lines), origin, 3, seasonal=False)
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="order_ts"):
+        F.BottomUpData(lines.drop(columns="order_ts"))
+
+
+def test_conformal_intervals_fall_back_to_absolute_quantiles():
+    # h = 1, origin at index 14 calibrates on origins 9..13: 5 errors. Signed 80% needs
+    # k_lo = floor(6 * 0.1) = 0 < 1 -> impossible; absolute: k = ceil(6 * 0.8) = 5 -> max |e|
+    noise = np.array([0.01, -0.01] * 5 + [0.05, -0.2, 0.1, 0.0, 0.15] + [0.01, -0.01] * 7 + [0.0])
+    y, preds = _const_preds(30, 1, noise)
+    row = F.conformal_intervals(preds, min_errors=1).query("origin == @y.index[14]").iloc[0]
+    assert row["calib80"] == "absolute step"
+    assert (row["lo80"], row["hi80"]) == pytest.approx((80.0, 120.0))
+
+
+# --------------------------------------------------------------------------- trailing window, regimes
+
+
+def _origin_table():
+    # 8 origins 2 weeks apart (weeks labelled 1..), h = 4: origin i has n_train 50 + 2i and its
+    # last forecast week 4 weeks after it
+    o = pd.date_range("2021-01-03", periods=8, freq="2W-SUN")
+    return pd.DataFrame({"origin": o, "last_week": o + pd.Timedelta(weeks=4),
+                         "n_train": [50 + 2 * i for i in range(8)]})
+
+
+def test_calibration_origins_leakage_window_and_regime_hand_worked():
+    t = _origin_table()
+    o = t["origin"]
+    # origin 7 (n_train 64): origins 0..5 end by it (origin 5 ends o5 + 4w = o7), origin 6 not
+    use, reg = F.calibration_origins(t, o[7])
+    assert use == list(o[:6]) and reg == "single"
+    # trailing window of 3: the 3 most recent of those
+    assert F.calibration_origins(t, o[7], window=3)[0] == list(o[3:6])
+    # regime from 56 weeks: origin 7 is in the full regime; full-regime origins 3, 4, 5
+    # (n_train 56, 58, 60) -> 3 >= min_regime_origins 3
+    use, reg = F.calibration_origins(t, o[7], 64, 56, None, 3)
+    assert use == list(o[3:6]) and reg == "full"
+    # with a window of 2 after the regime filter: origins 4, 5
+    assert F.calibration_origins(t, o[7], 64, 56, 2, 3)[0] == list(o[4:6])
+    # origin 5 (n_train 60): ended origins 0..3, of which only origin 3 is full-regime (1 < 3):
+    # all four are used, flagged
+    use, reg = F.calibration_origins(t, o[5], 60, 56, None, 3)
+    assert use == list(o[:4]) and reg == F.MIXED_REGIME
+    # the same origin with a short history (54 < 56 weeks) is calibrated on the ended
+    # short-regime origins only: 0, 1, 2 (n_train 50, 52, 54)
+    use, reg = F.calibration_origins(t, o[5], 54, 56, None, 3)
+    assert use == list(o[:3]) and reg == "short"
+    # history_weeks None = full regime (a forward forecast from the whole series)
+    assert F.calibration_origins(t, o[7], None, 56, None, 3)[1] == "full"
+    with pytest.raises(ValueError, match="n_train"):
+        F.calibration_origins(t.drop(columns="n_train"), o[7], 64, 56)
+    with pytest.raises(ValueError, match="window"):
+        F.calibration_origins(t, o[7], window=0)
+
+
+def test_conformal_intervals_trailing_window_hand_worked():
+    # h = 1, min_errors 1; the origin at index 20 has ended origins 9..19; window 9 keeps
+    # origins 11..19, whose weeks are 12..20: 9 errors, 80% signed k_hi = ceil(10 * .9) = 9
+    # (largest), k_lo = floor(10 * .1) = 1 (smallest)
+    noise = np.linspace(-0.2, 0.2, 40)[np.random.default_rng(1).permutation(40)]
+    y, preds = _const_preds(40, 1, noise)
+    assert (preds["n_train"] == preds["origin"].map({w: i + 1 for i, w in enumerate(y.index)})).all()
+    cal = F.conformal_intervals(preds, min_errors=1, window=9)
+    row = cal[cal["origin"] == y.index[20]].iloc[0]
+    e = noise[12:21]
+    assert (row["lo80"], row["hi80"]) == pytest.approx((100 * (1 + e.min()), 100 * (1 + e.max())))
+    assert row["n_calib_origins"] == 9 and row["calib_regime"] == "single"
+
+
+def test_conformal_intervals_regime_excludes_short_history_errors():
+    # h = 1, constant forecast 100; origins 9..38 (n_train 10..39); weeks 0..9 (training only)
+    # carry +-1%. Weeks 10..24 (the forecast
+    # weeks of the short-history origins, n_train < 25) carry +-50% errors, later weeks +-5%.
+    # With min_history_weeks 25 the origin with n_train 39 (index 38) calibrates only on
+    # origins n_train 25..38 (weeks 25..38): bounds within +-5%; without it the +-50% errors
+    # widen them
+    noise = np.array([0.01, -0.01] * 5 + [0.5, -0.5] * 7 + [0.5] + [0.05, -0.05] * 7 + [0.0])
+    y, preds = _const_preds(40, 1, noise)
+    plain = F.conformal_intervals(preds, min_errors=1)
+    reg = F.conformal_intervals(preds, min_errors=1, min_history_weeks={"const": 25})
+    last = y.index[38]
+    r_reg = reg[reg["origin"] == last].iloc[0]
+    r_plain = plain[plain["origin"] == last].iloc[0]
+    assert (r_reg["lo80"], r_reg["hi80"]) == pytest.approx((95.0, 105.0))
+    assert r_reg["calib_regime"] == "full" and r_reg["n_calib_origins"] == 14
+    assert r_plain["hi80"] == pytest.approx(150.0)
+    # the first full-regime origin (n_train 25) has no ended full-regime origin: all earlier
+    # origins, flagged; a short origin (n_train 20) uses short ones only
+    first = reg[reg["origin"] == y.index[24]].iloc[0]
+    assert first["calib_regime"] == F.MIXED_REGIME
+    short = reg[reg["origin"] == y.index[19]].iloc[0]
+    assert short["calib_regime"] == "short" and short["n_calib_origins"] == 10
+    sc = F.interval_scores(reg)
+    assert 0 < sc.loc["const", "mixed_regime"] < 1
+    with pytest.raises(ValueError, match="n_train"):
+        F.conformal_intervals(preds.drop(columns="n_train"), min_history_weeks=25)
+
+
+def test_window_and_regime_never_use_test_weeks():
+    # as test_conformal_intervals_never_use_test_weeks, with the trailing window and a regime
+    h = 4
+    y, preds = _const_preds(50, h)
+    o_idx = 30
+    wk = y.index[o_idx + 1]
+    planted = preds.copy()
+    planted.loc[planted["week"] == wk, "actual"] = 1e6
+    kw = {"min_errors": 3, "window": 6, "min_history_weeks": 25}
+    a = F.conformal_intervals(preds, **kw)
+    b = F.conformal_intervals(planted, **kw)
+    cols = ["lo80", "hi80", "lo95", "hi95"]
+    for k in range(o_idx - 5, o_idx + 1):
+        pd.testing.assert_frame_equal(a.loc[a["origin"] == y.index[k], cols],
+                                      b.loc[b["origin"] == y.index[k], cols])
+    late = y.index[o_idx + 1 + h]
+    assert (b.loc[b["origin"] == late, "hi95"].to_numpy()
+            > a.loc[a["origin"] == late, "hi95"].to_numpy()).any()
+
+
+def test_calibrate_forecast_uses_window_and_regime():
+    # the same data as the regime test; a forward forecast from the end (history None = full
+    # regime) with window 4 uses origins n_train 36..39 only (weeks 37..40: errors +-5%, 0)
+    noise = np.array([0.01, -0.01] * 5 + [0.5, -0.5] * 7 + [0.5] + [0.05, -0.05] * 7 + [0.0])
+    y, preds = _const_preds(40, 1, noise)
+    fc = preds[preds["origin"] == y.index[38]][["mean", "lo80", "hi80", "lo95", "hi95"]]
+    out = F.calibrate_forecast(fc, preds, "const", y.index[-1], min_errors=1, window=4,
+                               min_history_weeks=25)
+    assert out["n_calib_origins"].iloc[0] == 4 and out["calib_regime"].iloc[0] == "full"
+    assert out["hi80"].iloc[0] <= 105.0 + 1e-9
+    short = F.calibrate_forecast(fc, preds, "const", y.index[-1], min_errors=1,
+                                 min_history_weeks=25, history_weeks=20)
+    assert short["calib_regime"].iloc[0] == "short" and short["hi80"].iloc[0] == pytest.approx(150.0)

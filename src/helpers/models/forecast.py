@@ -8,7 +8,7 @@ each (origin, model) with MASE, RMSE, sMAPE and interval coverage (see :mod:`hel
 Weeks run Monday..Sunday and are labelled by their Sunday (pandas ``W-SUN``). Only complete
 weeks are kept (:func:`weekly_revenue`).
 
-Seasonality with ~2 years of data: a weekly series of ~104 weeks holds barely two annual
+Seasonality with ~2 years of data: a weekly series of ~104 weeks holds about two annual
 cycles, too few to estimate 52 free seasonal states (ETS/Holt-Winters) or run MSTL (which
 needs two full periods *inside the training window*). So the annual pattern enters as
 a few Fourier harmonics (SARIMAX exogenous regressors, XGBoost features), the seasonal naive
@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.models import metrics
+from helpers.models.metrics import ArrayLike
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _frame(index: pd.DatetimeIndex, mean: np.ndarray, sigma_h: np.ndarray) -> pd
     for lv in LEVELS:
         z = stats.norm.ppf(0.5 + lv / 200)
         out[f"lo{lv}"] = np.maximum(out["mean"] - z * sigma_h, 0.0)
-        out[f"hi{lv}"] = out["mean"] + z * sigma_h
+        out[f"hi{lv}"] = np.maximum(out["mean"] + z * sigma_h, 0.0)
     return out
 
 
@@ -183,7 +184,7 @@ def fc_ets(train: pd.Series, h: int, damped: bool = True) -> pd.DataFrame:
         for lv in LEVELS:
             ci = pred.summary_frame(alpha=1 - lv / 100)
             out[f"lo{lv}"] = np.maximum(ci["pi_lower"].to_numpy(), 0.0)
-            out[f"hi{lv}"] = ci["pi_upper"].to_numpy()
+            out[f"hi{lv}"] = np.maximum(ci["pi_upper"].to_numpy(), 0.0)  # revenue >= 0
     return out
 
 
@@ -214,7 +215,7 @@ def fc_sarimax_fourier(
         for lv in LEVELS:
             ci = fc.conf_int(alpha=1 - lv / 100)
             out[f"lo{lv}"] = np.maximum(ci[:, 0], 0.0)
-            out[f"hi{lv}"] = ci[:, 1]
+            out[f"hi{lv}"] = np.maximum(ci[:, 1], 0.0)  # revenue >= 0: a bound below 0 is 0
     return out
 
 
@@ -270,15 +271,19 @@ def fc_xgboost(
     model.fit(x.drop(columns="roll4"), target)
     sigma_ratio = float(np.std(target - model.predict(x.drop(columns="roll4")), ddof=1))
     idx_f = future_index(train, h)
-    ext = y.copy()
+    # the recursive step builds only the next week's row of lag_features (same columns and
+    # values as lag_features(extended series).iloc[-1], without recomputing the whole frame)
+    lag_cols = [c for c in feats.columns if c.startswith("lag_")]
+    lags = [int(c[4:]) for c in lag_cols]
+    fut_fourier = fourier_terms(idx_f)
+    ext = list(y.to_numpy())
     means = []
-    for t in idx_f:
-        ext.loc[t] = np.nan
-        f = lag_features(ext).iloc[[-1]]
-        lvl = float(f["roll4"].iloc[0])
-        xf = f.div(lvl, axis=0).assign(**fourier_terms(f.index)).drop(columns="roll4")
+    for i, t in enumerate(idx_f):
+        lvl = float(np.mean(ext[-4:]))
+        row = [ext[-lag] / lvl if lag <= len(ext) else np.nan for lag in lags]
+        xf = pd.DataFrame([row], columns=lag_cols, index=[t]).join(fut_fourier.iloc[[i]])
         pred = max(float(model.predict(xf)[0]) * lvl, 0.0)
-        ext.loc[t] = pred
+        ext.append(pred)
         means.append(pred)
     lvl_now = float(y.iloc[-4:].mean())
     sigma_h = sigma_ratio * lvl_now * np.sqrt(np.arange(1, h + 1))
@@ -315,7 +320,7 @@ def new_revenue_forecast(
 
     Trailing ``window``-week mean times :func:`seasonal_ratio` (plain trailing mean with less
     than a season of history). Intervals: normal, sigma from the std of the last ``window``
-    weeks.
+    weeks (the model's own band; the notebooks replace it by :func:`conformal_intervals`).
     """
     y = _check_train(other, window + 1, "new_revenue_forecast")
     base = y[-window:].mean()
@@ -324,8 +329,59 @@ def new_revenue_forecast(
     return _frame(future_index(other, h), base * ratio, np.repeat(sigma, h))
 
 
+class BottomUpData:
+    """Order lines prepared once for many bottom-up origins (see :func:`make_bottom_up`).
+
+    Holds the customer lines summed per (customer, day) in time order, and the weekly revenue
+    of all lines split into the part from customers who bought in an earlier week
+    ("existing") and the rest. Every piece of a week depends only on lines up to that week, so
+    slicing at an origin gives exactly what filtering the lines first would give.
+    """
+
+    def __init__(self, lines: pd.DataFrame) -> None:
+        for col in ("customer_id", "order_ts", "revenue_amt"):
+            if col not in lines.columns:
+                raise ValueError(f"bottom-up: lines has no column {col!r}")
+        if lines.empty:
+            raise ValueError("bottom-up: lines is empty")
+        day = lines["order_ts"].dt.normalize()
+        week = day + pd.to_timedelta(6 - day.dt.weekday, unit="D")  # W-SUN label
+        self.first_day = day.min()
+        cust = lines["customer_id"].notna()
+        first_week = week[cust].groupby(lines.loc[cust, "customer_id"]).transform("min")
+        from_existing = pd.Series(False, index=lines.index)
+        from_existing.loc[cust] = (first_week < week[cust]).to_numpy(dtype=bool)
+        rev = lines["revenue_amt"].astype(float)
+        self.weekly_all = rev.groupby(week).sum().sort_index()
+        self.weekly_existing = (
+            rev[from_existing].groupby(week[from_existing]).sum()
+            .reindex(self.weekly_all.index, fill_value=0.0)
+        )
+        known = pd.DataFrame({"customer_id": lines.loc[cust, "customer_id"],
+                              "order_ts": day[cust], "revenue_amt": rev[cust]})
+        self.days = (known.groupby(["order_ts", "customer_id"], sort=True)["revenue_amt"].sum()
+                     .reset_index())
+        self._day_ts = self.days["order_ts"].to_numpy(dtype="datetime64[ns]")
+
+    def customer_days(self, origin_end: pd.Timestamp) -> pd.DataFrame:
+        """Customer-day lines before ``origin_end``."""
+        k = int(np.searchsorted(self._day_ts, pd.Timestamp(origin_end).to_datetime64(), "left"))
+        return self.days.iloc[:k]
+
+    def weekly(self, origin_end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+        """(all, existing) weekly revenue of the complete weeks before ``origin_end``, GBP."""
+        idx = self.weekly_all.index
+        full = pd.date_range(idx.min(), idx.max(), freq="W-SUN")
+        keep = (full - pd.Timedelta(days=6) >= self.first_day) & (
+            full + pd.Timedelta(days=1) <= origin_end)
+        w = self.weekly_all.reindex(full, fill_value=0.0)[keep]
+        ex = self.weekly_existing.reindex(full, fill_value=0.0)[keep]
+        w.index.name = ex.index.name = "week"
+        return w.rename("revenue_amt"), ex
+
+
 def bottom_up_forecast(
-    lines: pd.DataFrame,
+    lines: pd.DataFrame | BottomUpData,
     origin_end: pd.Timestamp,
     h: int,
     window: int = 8,
@@ -339,14 +395,16 @@ def bottom_up_forecast(
     known at the origin (BG/NBD, weeks) times their expected spend per order (Gamma-Gamma;
     the population mean for customers without repeat purchases), summed. Other revenue
     (first orders of new customers, their early repeats, and guest lines) is forecast by
-    :func:`new_revenue_forecast` from its own weekly history. Intervals: the other-revenue
-    interval, widened by a 10% Poisson-like spread of the existing-customer part (the
-    BG/NBD gives expectations, not a predictive distribution; coverage is checked).
+    :func:`new_revenue_forecast` from its own weekly history. The model's own interval: the
+    other-revenue interval widened by a 10% spread of the existing-customer part (the BG/NBD
+    gives expectations, not a predictive distribution); the notebooks replace it by the
+    calibrated one of :func:`conformal_intervals`.
 
     Parameters
     ----------
     lines
-        Canonical order lines (all, including guests); only lines before ``origin_end`` are read.
+        Canonical order lines (all, including guests), or the same prepared once as
+        :class:`BottomUpData`; only lines before ``origin_end`` are read.
     origin_end
         Exclusive end of the training data (midnight after the origin week's Sunday).
     h, window
@@ -361,8 +419,11 @@ def bottom_up_forecast(
     """
     from helpers.value import clv
 
-    hist = lines[lines["order_ts"] < origin_end]
-    known = hist[hist["customer_id"].notna()]
+    data = lines if isinstance(lines, BottomUpData) else BottomUpData(lines)
+    origin_end = pd.Timestamp(origin_end)
+    known = data.customer_days(origin_end)
+    if known.empty:
+        raise ValueError(f"bottom_up_forecast: no customer lines before {origin_end:%Y-%m-%d}")
     fit = clv.fit_at(known, origin_end, "W", spend=True)
     summ, bg, gg = fit.summary, fit.bgnbd, fit.gamma_gamma
     spend = np.asarray(gg.expected_spend(summ["frequency"], summ["monetary_value"]), dtype=float)
@@ -376,20 +437,9 @@ def bottom_up_forecast(
             f"bottom_up_forecast: BG/NBD/Gamma-Gamma expectations are not finite at "
             f"{origin_end:%Y-%m-%d} (degenerate fit: {bg})"
         )
-    # weekly revenue not from customers known at the origin (new customers + guests)
-    weekly = weekly_revenue(hist, cutoff=origin_end)
-    first_ts = known.groupby("customer_id")["order_ts"].min()
-    is_old = hist["customer_id"].map(first_ts)
+    # weekly revenue not from customers known at the origin (new customers + guests);
     # a line is "existing" if its customer had an order in an earlier week than this line
-    line_week = hist["order_ts"].dt.to_period("W-SUN").dt.end_time.dt.normalize()
-    first_week = is_old.dt.to_period("W-SUN").dt.end_time.dt.normalize()
-    from_existing = hist["customer_id"].notna() & (first_week < line_week)
-    ex_weekly = (
-        hist.loc[from_existing]
-        .groupby(line_week[from_existing])["revenue_amt"]
-        .sum()
-        .reindex(weekly.index, fill_value=0.0)
-    )
+    weekly, ex_weekly = data.weekly(origin_end)
     other = (weekly - ex_weekly).clip(lower=0.0)
     if seasonal:
         existing = existing * seasonal_ratio(ex_weekly.to_numpy(), h, window, shift=season_shift)
@@ -411,12 +461,14 @@ def make_bottom_up(lines: pd.DataFrame, window: int = 8, seasonal: bool = True) 
     """Wrap :func:`bottom_up_forecast` as a forecaster ``f(train, h)`` for :func:`rolling_origin`.
 
     The origin is the day after the last week of ``train`` (weeks are labelled by their Sunday).
+    The lines are prepared once (:class:`BottomUpData`), so many origins cost one model fit each.
     """
     if "customer_id" not in lines.columns:
         raise ValueError("make_bottom_up: lines has no column 'customer_id'")
+    data = BottomUpData(lines)
 
     def _f(train: pd.Series, h: int) -> pd.DataFrame:
-        return bottom_up_forecast(lines, train.index[-1] + pd.Timedelta(days=1), h, window,
+        return bottom_up_forecast(data, train.index[-1] + pd.Timedelta(days=1), h, window,
                                   seasonal)
 
     return _f
@@ -436,6 +488,53 @@ def make_origins(n: int, n_origins: int, h: int, step: int) -> list[int]:
     if first < 20:
         raise ValueError(f"make_origins: the first origin would train on only {first} weeks")
     return [first + step * i for i in range(n_origins)]
+
+
+def origin_plan(
+    n: int, h: int, n_test: int, step: int, n_eval: int, min_calib: int, min_train: int = 20
+) -> dict[str, list[int]]:
+    """Training lengths of every rolling origin of a backtest with conformal calibration.
+
+    All origins lie on one grid ``step`` weeks apart that ends at ``n - h`` (the last origin
+    leaves exactly ``h`` weeks). ``test`` = the last ``n_test`` origins; ``evaluation`` = the
+    last ``n_eval`` (>= ``n_test``), whose calibrated intervals are scored; before them the
+    grid reaches back until the first evaluated origin has ``min_calib`` earlier origins whose
+    forecast weeks all end by it (``t' + h <= t``), so its intervals can be calibrated;
+    ``validation`` = the origins whose forecast weeks end by the first test origin (used to
+    pick members of a combination, never the test); ``all`` = the whole grid, ascending.
+    Origins shorter than ``min_train`` weeks are dropped (with a log warning), so short series
+    get fewer calibration or evaluation origins rather than an error.
+
+    Raises
+    ------
+    ValueError
+        If an argument is < 1, ``n_eval < n_test``, or the first *test* origin would train on
+        fewer than ``min_train`` weeks.
+    """
+    if min(h, n_test, step, n_eval, min_calib) < 1:
+        raise ValueError("origin_plan: h, n_test, step, n_eval and min_calib must be >= 1")
+    if n_eval < n_test:
+        raise ValueError(f"origin_plan: n_eval={n_eval} must be >= n_test={n_test}")
+    last = n - h
+    test = [last - step * i for i in range(n_test)][::-1]
+    if test[0] < min_train:
+        raise ValueError(
+            f"origin_plan: the first test origin would train on only {test[0]} weeks "
+            f"(n={n}, h={h}, n_test={n_test}, step={step}; need >= {min_train})"
+        )
+    first_eval = last - step * (n_eval - 1)
+    first = first_eval - step * (-(-h // step) + min_calib - 1)
+    grid = list(range(first, last + 1, step))
+    keep = [t for t in grid if t >= min_train]
+    if len(keep) < len(grid):
+        log.warning("origin_plan: %d origins shorter than %d weeks dropped",
+                    len(grid) - len(keep), min_train)
+    return {
+        "all": keep,
+        "evaluation": [t for t in keep if t >= first_eval],
+        "validation": [t for t in keep if t + h <= test[0]],
+        "test": test,
+    }
 
 
 def rolling_origin(
@@ -463,7 +562,7 @@ def rolling_origin(
     Returns
     -------
     (predictions, scores): predictions has one row per (model, origin, week) with ``actual``,
-    ``mean``, interval columns and ``step``; scores one row per (model, origin) with
+    ``mean``, interval columns, ``step`` and ``n_train`` (training weeks at the origin); scores one row per (model, origin) with
     ``mase, rmse, smape, cover80, cover95``. A model that raises at any origin is left out of
     both (so every comparison stays paired) and named with its reason in
     ``scores.attrs["failed"]``; only when every model fails is it an error.
@@ -486,7 +585,7 @@ def rolling_origin(
                 log.warning("rolling_origin: %s failed: %s", name, failed[name])
                 continue
             rows.append({"model": name, "origin": origin, **row})
-            df["model"], df["origin"] = name, origin
+            df["model"], df["origin"], df["n_train"] = name, origin, n_tr
             preds.append(df)
             log.info("origin %s %s: MASE %.3f", origin.date(), name, row["mase"])
     if len(failed) == len(models):
@@ -527,8 +626,11 @@ def combine_forecasts(preds: pd.DataFrame, members: list[str], name: str) -> pd.
         raise ValueError(f"combine_forecasts: models {sorted(missing)} not in predictions")
     sub = preds[preds["model"].isin(members)]
     num = ["mean"] + [f"{b}{lv}" for lv in LEVELS for b in ("lo", "hi")]
-    out = sub.groupby(["origin", "week"], as_index=False)[num + ["actual", "step"]].mean()
+    keys = ["actual", "step"] + (["n_train"] if "n_train" in sub.columns else [])
+    out = sub.groupby(["origin", "week"], as_index=False)[num + keys].mean()
     out["model"] = name
+    if "n_train" in out.columns:
+        out["n_train"] = out["n_train"].round().astype(int)
     return out[preds.columns]
 
 
@@ -564,19 +666,33 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def forward_forecast(
-    series: pd.Series, forecasters: dict[str, Forecaster], members: list[str], h: int
+    series: pd.Series, forecasters: dict[str, Forecaster], members: list[str], h: int,
+    backtest: pd.DataFrame | None = None, model: str | None = None, signed: bool = True,
+    min_errors: int = 10, window: int | None = None,
+    min_history_weeks: int | dict[str, int] | None = None, min_regime_origins: int = 3,
 ) -> pd.DataFrame:
     """Forecast ``h`` weeks past the end of ``series`` with the chosen model.
 
     ``members`` lists one forecaster (a single model) or several (an equal-weight combination,
-    averaged exactly as :func:`combine_forecasts` does in the backtest). Returns the usual frame
-    (index = future week labels; ``mean``, ``lo80`` … ``hi95`` in GBP).
+    averaged exactly as :func:`combine_forecasts` does in the backtest). With ``backtest``
+    (rolling-origin predictions) the bounds are the calibrated ones of
+    :func:`calibrate_forecast` from ``model``'s errors at the origins whose forecast weeks
+    ended by the end of ``series`` (the same rule and parameters ``window``,
+    ``min_history_weeks``, ``min_regime_origins`` as in the backtest); without it, the
+    models' own bounds. Returns the usual frame (index = future week labels; ``mean``,
+    ``lo80`` … ``hi95`` in GBP, plus the calibration columns when calibrated).
     """
     missing = [m for m in members if m not in forecasters]
     if not members or missing:
         raise ValueError(f"forward_forecast: unknown or no members {missing or members}")
-    frames = [forecasters[m](series, h).set_axis(future_index(series, h)) for m in members]
-    return sum(frames) / len(frames)
+    cols = ["mean"] + [f"{b}{lv}" for lv in LEVELS for b in ("lo", "hi")]
+    frames = [forecasters[m](series, h).set_axis(future_index(series, h))[cols] for m in members]
+    fc = sum(frames) / len(frames)
+    if backtest is None:
+        return fc
+    name = model if model is not None else members[0]
+    return calibrate_forecast(fc, backtest, name, series.index[-1], LEVELS, signed, min_errors,
+                              window, min_history_weeks, min_regime_origins, len(series))
 
 
 def total_with_bounds(fc: pd.DataFrame, level: int = 80) -> dict[str, float]:
@@ -593,3 +709,408 @@ def total_with_bounds(fc: pd.DataFrame, level: int = 80) -> dict[str, float]:
         f"lo{level}_amt": float(fc[f"lo{level}"].sum()),
         f"hi{level}_amt": float(fc[f"hi{level}"].sum()),
     }
+
+
+# --------------------------------------------------------------------------- calibrated intervals
+
+CALIB_NOTE = (
+    "split-conformal per horizon step: the interval of a forecast is its point forecast plus "
+    "the lower/upper quantiles (with the finite-sample (n+1) correction) of the model's own "
+    "relative errors (actual / forecast - 1) at the same step, from earlier origins whose "
+    "forecast weeks all ended by this origin, restricted to origins in the same regime (for a "
+    "model whose method changes with the length of history, e.g. the bottom-up model without a "
+    "full season plus its window, origins on the same side of that length; all earlier origins, "
+    "flagged, when too few are in the regime) and to the most recent of them (a trailing "
+    "window); neighbouring steps are pooled when a step has too few errors, symmetric "
+    "absolute-error quantiles are used when even all steps are too few for asymmetric ones, "
+    "and the model's own interval is kept (flagged) when even those are too few"
+)
+"""One-sentence description of :func:`conformal_intervals` for notebooks and metrics."""
+
+MIXED_REGIME = "all (too few in regime)"
+"""``calib_regime`` of an origin calibrated on every earlier origin for want of same-regime ones."""
+
+
+def conformal_quantile(resid: ArrayLike, level: int, signed: bool = True) -> tuple[float, float]:
+    """Split-conformal error quantiles ``(q_lo, q_hi)`` for a ``level``% interval.
+
+    With ``n`` calibration errors and ``alpha = 1 - level/100``:
+
+    - ``signed`` (asymmetric): ``q_hi`` = the ``ceil((n+1)(1 - alpha/2))``-th smallest error,
+      ``q_lo`` = the ``floor((n+1) alpha/2)``-th smallest; each tail misses at most alpha/2.
+    - absolute: ``q`` = the ``ceil((n+1)(1 - alpha))``-th smallest ``|error|``; ``(-q, q)``.
+
+    Under exchangeable errors the interval ``[forecast + q_lo, forecast + q_hi]`` covers a new
+    actual with probability >= level%. When ``n`` is too small for a rank inside ``1..n``
+    the quantile is infinite: ``(-inf, inf)`` is returned (callers pool or fall back).
+
+    Parameters
+    ----------
+    resid
+        Calibration errors (actual - forecast, any unit; relative errors in
+        :func:`conformal_intervals`).
+    level
+        Nominal coverage in percent, 0 < level < 100.
+    signed
+        Asymmetric (default) or absolute-residual quantiles.
+    """
+    if not 0 < level < 100:
+        raise ValueError(f"conformal_quantile: level must be in (0, 100) percent, got {level}")
+    e = np.sort(np.asarray(resid, dtype=float))
+    if np.isnan(e).any():
+        raise ValueError("conformal_quantile: resid has NaN values")
+    n, alpha = e.size, 1 - level / 100
+    if signed:
+        k_hi = int(np.ceil((n + 1) * (1 - alpha / 2) - 1e-9))
+        k_lo = int(np.floor((n + 1) * alpha / 2 + 1e-9))
+        if n == 0 or k_hi > n or k_lo < 1:
+            return -np.inf, np.inf
+        return float(e[k_lo - 1]), float(e[k_hi - 1])
+    a = np.sort(np.abs(e))
+    k = int(np.ceil((n + 1) * (1 - alpha) - 1e-9))
+    if n == 0 or k > n:
+        return -np.inf, np.inf
+    return -float(a[k - 1]), float(a[k - 1])
+
+
+def calibration_origins(
+    origins: pd.DataFrame, origin: pd.Timestamp, history_weeks: int | None = None,
+    min_history_weeks: int = 0, window: int | None = None, min_regime_origins: int = 3,
+) -> tuple[list[pd.Timestamp], str]:
+    """The earlier origins whose errors calibrate the intervals of one origin.
+
+    Three rules, in order:
+
+    1. **No leakage**: only origins whose forecast weeks all end by ``origin``
+       (``last_week <= origin``).
+    2. **Same regime**: a model whose method changes with the length of its training history
+       (``min_history_weeks`` > 0; e.g. the bottom-up model adds last year's seasonal lift only
+       from ``season + window`` weeks on) is calibrated on origins on the same side of that
+       length as the target (``n_train >= min_history_weeks`` or not). If fewer than
+       ``min_regime_origins`` such origins exist, all origins from rule 1 are used and the
+       regime is reported as ``"all (too few in regime)"``.
+    3. **Trailing window**: of those, only the ``window`` most recent (``None`` = all).
+
+    Parameters
+    ----------
+    origins
+        One row per backtest origin: ``origin`` (week label), ``last_week`` (its last forecast
+        week) and, when ``min_history_weeks`` > 0, ``n_train`` (training weeks).
+    origin
+        The origin (last training week) to calibrate.
+    history_weeks
+        Training weeks at ``origin``; ``None`` = in the full regime (e.g. a forward forecast
+        from the whole series).
+    min_history_weeks
+        Training weeks from which the model is in its full regime (0 = one regime).
+    window
+        Most recent calibration origins kept (>= 1), or ``None`` for all.
+    min_regime_origins
+        Fewest same-regime origins before falling back to all earlier origins.
+
+    Returns
+    -------
+    (calibration origins ascending, regime): regime is ``"full"`` (target and calibration
+    origins have >= ``min_history_weeks``), ``"short"`` (both below), ``"all (too few in
+    regime)"``, or ``"single"`` when ``min_history_weeks`` is 0.
+    """
+    need = {"origin", "last_week"} | ({"n_train"} if min_history_weeks > 0 else set())
+    missing = need - set(origins.columns)
+    if missing:
+        raise ValueError(f"calibration_origins: origins has no column(s) {sorted(missing)}")
+    if window is not None and window < 1:
+        raise ValueError(f"calibration_origins: window must be >= 1 or None, got {window}")
+    if min_regime_origins < 1:
+        raise ValueError(
+            f"calibration_origins: min_regime_origins must be >= 1, got {min_regime_origins}")
+    origin = pd.Timestamp(origin)
+    ended = origins[origins["last_week"] <= origin].sort_values("origin")
+    regime = "single"
+    if min_history_weeks > 0:
+        full = history_weeks is None or history_weeks >= min_history_weeks
+        same = ended[(ended["n_train"] >= min_history_weeks) == full]
+        if len(same) >= min_regime_origins:
+            ended, regime = same, "full" if full else "short"
+        else:
+            regime = MIXED_REGIME
+    chosen = list(ended["origin"])
+    if window is not None:
+        chosen = chosen[-window:]
+    return [pd.Timestamp(o) for o in chosen], regime
+
+
+def _regime_threshold(min_history_weeks: int | dict[str, int] | None, model: str) -> int:
+    if min_history_weeks is None:
+        return 0
+    if isinstance(min_history_weeks, dict):
+        return int(min_history_weeks.get(model, 0))
+    return int(min_history_weeks)
+
+
+def _step_quantiles(
+    cal_step: np.ndarray, cal_err: np.ndarray, steps: np.ndarray, level: int, signed: bool,
+    min_errors: int,
+) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Per target step: quantiles from that step's errors, pooled over +-w steps if too few."""
+    q_lo, q_hi = np.full(steps.size, np.nan), np.full(steps.size, np.nan)
+    how, n_used = [], np.zeros(steps.size, dtype=int)
+    span = int(max(steps.max(), cal_step.max() if cal_step.size else 0))
+    # signed quantiles need about twice the errors of absolute ones (each tail gets alpha/2):
+    # when even all steps are too few for signed ones, absolute ones are tried before giving up
+    kinds = [(signed, ""), (False, "absolute ")] if signed else [(False, "")]
+    for i, k in enumerate(steps):
+        tag = "fallback"
+        for sgn, prefix in kinds:
+            for w in range(span + 1):
+                sel = np.abs(cal_step - k) <= w
+                if sel.sum() < min_errors:
+                    continue
+                lo, hi = conformal_quantile(cal_err[sel], level, sgn)
+                if np.isfinite(lo) and np.isfinite(hi):
+                    q_lo[i], q_hi[i], n_used[i] = lo, hi, int(sel.sum())
+                    tag = prefix + ("step" if w == 0 else f"pooled+-{w}")
+                    break
+            if tag != "fallback":
+                break
+        how.append(tag)
+    return q_lo, q_hi, how, n_used
+
+
+def _relative_errors(actual: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    return actual / np.where(mean > 0, mean, np.nan) - 1.0
+
+
+def _apply(frame: pd.DataFrame, cal: pd.DataFrame, levels: tuple[int, ...], signed: bool,
+           min_errors: int) -> pd.DataFrame:
+    """Calibrated bounds for the rows of ``frame`` (``mean``, ``step``) from ``cal`` rows."""
+    out = frame.copy()
+    err = _relative_errors(cal["actual"].to_numpy(float), cal["mean"].to_numpy(float))
+    ok = np.isfinite(err)
+    steps = out["step"].to_numpy(int)
+    mean = out["mean"].to_numpy(float)
+    for lv in levels:
+        q_lo, q_hi, how, n_used = _step_quantiles(
+            cal["step"].to_numpy(int)[ok], err[ok], steps, lv, signed, min_errors)
+        good = np.isfinite(q_lo) & (mean > 0)
+        for b in ("lo", "hi"):
+            col = f"{b}{lv}"
+            if f"{col}_model" not in out.columns:
+                out[f"{col}_model"] = out[col] if col in out.columns else np.nan
+        lo_m = out[f"lo{lv}_model"].to_numpy(float)
+        hi_m = out[f"hi{lv}_model"].to_numpy(float)
+        out[f"lo{lv}"] = np.where(good, np.maximum(mean * (1 + q_lo), 0.0), lo_m)
+        out[f"hi{lv}"] = np.where(good, mean * (1 + q_hi), hi_m)
+        out[f"calib{lv}"] = np.where(good, np.array(how, dtype=object), "fallback")
+        out[f"n_calib{lv}"] = np.where(good, n_used, 0)
+    return out
+
+
+def conformal_intervals(
+    preds: pd.DataFrame, levels: tuple[int, ...] = LEVELS, signed: bool = True,
+    min_errors: int = 10, window: int | None = None,
+    min_history_weeks: int | dict[str, int] | None = None, min_regime_origins: int = 3,
+) -> pd.DataFrame:
+    """Replace every model's interval bounds by split-conformal ones from its own past errors.
+
+    For each model and origin ``o`` the calibration set is that model's rows from the origins
+    chosen by :func:`calibration_origins`: origins whose forecast weeks *all end by o* (last
+    week <= o: no week at or after the origin, so no test week, ever enters), of the same
+    regime as ``o`` when the model has one (``min_history_weeks``), and only the ``window``
+    most recent. Errors are relative, ``actual / mean - 1`` (revenue errors scale with
+    the level), and the bounds are ``mean * (1 + q)`` with ``q`` from
+    :func:`conformal_quantile` over the errors of the same horizon step; a step with fewer
+    than ``min_errors`` errors (or too few for a finite quantile at that level) is pooled with
+    its neighbours (+-1, +-2, … steps). If even all steps together are too few for signed
+    quantiles, absolute-error ones are tried (flag ``absolute …``); if those too are
+    impossible (the first origins), the model's own bounds are kept (flag ``fallback``).
+
+    Parameters
+    ----------
+    preds
+        Rows as from :func:`rolling_origin` (``model, origin, week, step, mean, actual``,
+        ``lo80 … hi95``, and ``n_train`` when ``min_history_weeks`` is used), possibly with
+        combinations from :func:`combine_forecasts`.
+    levels
+        Interval levels, percent.
+    signed
+        Asymmetric quantiles (default) or absolute-error ones.
+    min_errors
+        Fewest errors a (pooled) quantile may rest on.
+    window
+        Most recent calibration origins used (trailing window), ``None`` = all.
+    min_history_weeks
+        Training weeks from which a model is in its full regime: one number for every model or
+        ``{model: weeks}`` (models not named have one regime). ``None`` = one regime for all.
+    min_regime_origins
+        Fewest same-regime calibration origins before all earlier origins are used (flagged in
+        ``calib_regime``).
+
+    Returns
+    -------
+    ``preds`` with calibrated ``lo{L}``/``hi{L}``, the model's own bounds kept as
+    ``lo{L}_model``/``hi{L}_model``, per level ``calib{L}`` (``step``, ``pooled+-w`` or
+    ``fallback``) and ``n_calib{L}`` (errors used), and ``calib_regime`` and
+    ``n_calib_origins`` (see :func:`calibration_origins`).
+    """
+    need = {"model", "origin", "week", "step", "mean", "actual"}
+    if min_history_weeks:
+        need.add("n_train")
+    missing = need - set(preds.columns)
+    if missing:
+        raise ValueError(f"conformal_intervals: preds has no column(s) {sorted(missing)}")
+    if min_errors < 1:
+        raise ValueError(f"conformal_intervals: min_errors must be >= 1, got {min_errors}")
+    parts = []
+    for model, g in preds.groupby("model", sort=False):
+        mh = _regime_threshold(min_history_weeks, str(model))
+        agg = {"last_week": ("week", "max")} | ({"n_train": ("n_train", "first")} if mh else {})
+        table = g.groupby("origin").agg(**agg).reset_index()
+        for origin, rows in g.groupby("origin", sort=True):
+            hist = int(rows["n_train"].iloc[0]) if mh else None
+            use, regime = calibration_origins(table, origin, hist, mh, window, min_regime_origins)
+            cal = g[g["origin"].isin(use)]
+            out = _apply(rows, cal, levels, signed, min_errors)
+            parts.append(out.assign(calib_regime=regime, n_calib_origins=len(use)))
+    return pd.concat(parts).loc[preds.index]
+
+
+def interval_scores(
+    preds: pd.DataFrame, levels: tuple[int, ...] = LEVELS, by: str | list[str] = "model"
+) -> pd.DataFrame:
+    """Coverage, mean width (GBP) and Winkler score (GBP) of the intervals, per group.
+
+    Columns per level L: ``cover{L}`` (share of actuals inside), ``width{L}`` (mean hi - lo),
+    ``winkler{L}`` (:func:`helpers.models.metrics.winkler_score`; lower is better), and
+    ``fallback{L}`` (share of rows whose bounds are the model's own, uncalibrated); plus
+    ``n_weeks`` (rows), ``n_origins`` and, when ``preds`` has ``calib_regime``,
+    ``mixed_regime`` (share of rows calibrated on all regimes for want of same-regime origins).
+    """
+    if preds.empty:
+        raise ValueError("interval_scores: no predictions")
+    rows = {}
+    for key, g in preds.groupby(by, sort=False):
+        y = g["actual"].to_numpy(float)
+        r: dict[str, float] = {"n_weeks": len(g), "n_origins": g["origin"].nunique()}
+        for lv in levels:
+            lo, hi = g[f"lo{lv}"].to_numpy(float), g[f"hi{lv}"].to_numpy(float)
+            r[f"cover{lv}"] = metrics.coverage(y, lo, hi)
+            r[f"width{lv}"] = float(np.mean(hi - lo))
+            r[f"winkler{lv}"] = metrics.winkler_score(y, lo, hi, lv / 100)
+            fb = g[f"calib{lv}"] == "fallback" if f"calib{lv}" in g else pd.Series(False, index=g.index)
+            r[f"fallback{lv}"] = float(fb.mean())
+        if "calib_regime" in g:
+            r["mixed_regime"] = float((g["calib_regime"] == MIXED_REGIME).mean())
+        rows[key] = r
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = by if isinstance(by, str) else None
+    return out
+
+
+def block_bootstrap_mean(
+    values: ArrayLike, block: int = 1, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of a time-ordered series with a circular moving-block bootstrap interval.
+
+    Blocks of ``block`` consecutive values (wrapping round) are drawn with replacement until
+    the resample has the original length; ``block = 1`` is the ordinary bootstrap. Use a block
+    of about ``ceil(h / step)`` origins for per-origin scores of overlapping ``h``-week
+    forecasts made ``step`` weeks apart, so the interval respects their correlation.
+
+    Returns
+    -------
+    (mean, low, high): the percentile interval at two-sided ``level`` (0..1).
+    """
+    x = np.asarray(values, dtype=float)
+    if x.size < 2 or np.isnan(x).any():
+        raise ValueError(f"block_bootstrap_mean: need >= 2 values without NaN, got {x.size}")
+    if not 1 <= block <= x.size:
+        raise ValueError(f"block_bootstrap_mean: block must be in 1..{x.size}, got {block}")
+    if not 0 < level < 1:
+        raise ValueError(f"block_bootstrap_mean: level must be in (0, 1), got {level}")
+    if n_boot < 10:
+        raise ValueError(f"block_bootstrap_mean: n_boot must be >= 10, got {n_boot}")
+    rng = np.random.default_rng(seed)
+    n, n_blocks = x.size, -(-x.size // block)
+    starts = rng.integers(0, n, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)[:, :n] % n
+    means = x[idx].mean(axis=1)
+    a = (1 - level) / 2
+    lo, hi = np.quantile(means, [a, 1 - a])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def paired_difference(
+    scores: pd.DataFrame, a: str, b: str, col: str = "mase", block: int = 1, n_boot: int = 1000,
+    seed: int = 0, level: float = 0.95,
+) -> tuple[float, float, float]:
+    """Mean over origins of ``col(a) - col(b)`` with a block-bootstrap interval.
+
+    ``scores`` has one row per (model, origin) (from :func:`score_predictions`); the two
+    models are paired by origin (origins where either is missing are dropped). Negative =
+    ``a`` has the lower (better) loss. See :func:`block_bootstrap_mean` for ``block``.
+    """
+    for m in (a, b):
+        if m not in set(scores["model"]):
+            raise ValueError(f"paired_difference: model {m!r} not in scores")
+    if col not in scores.columns:
+        raise ValueError(f"paired_difference: scores has no column {col!r}")
+    wide = scores.pivot_table(index="origin", columns="model", values=col).sort_index()
+    d = (wide[a] - wide[b]).dropna().to_numpy()
+    return block_bootstrap_mean(d, min(block, max(d.size, 1)), n_boot, seed, level)
+
+
+def select_forecaster(
+    scores: pd.DataFrame, baselines: list[str], col: str = "mase", block: int = 1,
+    n_boot: int = 1000, seed: int = 0, level: float = 0.95,
+) -> dict[str, object]:
+    """The selection rule: the simplest credible model unless a more complex one is better.
+
+    ``leader`` = the model with the lowest mean ``col`` over the origins in ``scores``;
+    ``best_baseline`` = the baseline with the lowest mean. If the leader is a baseline it
+    wins. Otherwise it wins only if the paired interval (:func:`paired_difference`, block
+    bootstrap over origins) of ``leader - best_baseline`` lies wholly below zero; if not,
+    the best baseline is kept. Returns ``winner, leader, best_baseline, decided_by_interval``
+    (bool), and ``diff`` = ``(mean, low, high)`` of leader - best baseline (None when the
+    leader is a baseline).
+    """
+    if not set(baselines) & set(scores["model"]):
+        raise ValueError(f"select_forecaster: none of the baselines {baselines} is in scores")
+    means = scores.groupby("model")[col].mean().sort_values()
+    leader = str(means.index[0])
+    base = str(means[[m for m in means.index if m in baselines]].index[0])
+    if leader == base:
+        return {"winner": base, "leader": leader, "best_baseline": base,
+                "decided_by_interval": False, "diff": None}
+    diff = paired_difference(scores, leader, base, col, block, n_boot, seed, level)
+    beats = diff[2] < 0
+    return {"winner": leader if beats else base, "leader": leader, "best_baseline": base,
+            "decided_by_interval": bool(beats), "diff": diff}
+
+
+def calibrate_forecast(
+    fc: pd.DataFrame, backtest: pd.DataFrame, model: str, origin: pd.Timestamp,
+    levels: tuple[int, ...] = LEVELS, signed: bool = True, min_errors: int = 10,
+    window: int | None = None, min_history_weeks: int | dict[str, int] | None = None,
+    min_regime_origins: int = 3, history_weeks: int | None = None,
+) -> pd.DataFrame:
+    """Calibrated bounds for one forecast frame made at ``origin`` (its rows = steps 1, 2, …).
+
+    The calibration set is ``model``'s rows of ``backtest`` (predictions as from
+    :func:`rolling_origin`) from the origins :func:`calibration_origins` picks for ``origin``
+    (forecast weeks all ended by it; same regime; trailing ``window``); the rule is that of
+    :func:`conformal_intervals`, with the same parameters (steps beyond the backtest horizon
+    pool the nearest steps and say so in ``calib{L}``). ``history_weeks`` = training weeks of
+    ``fc`` (``None``: the full regime).
+    """
+    if model not in set(backtest["model"]):
+        raise ValueError(f"calibrate_forecast: model {model!r} not in the backtest")
+    g = backtest[backtest["model"] == model]
+    mh = _regime_threshold(min_history_weeks, model)
+    agg = {"last_week": ("week", "max")} | ({"n_train": ("n_train", "first")} if mh else {})
+    table = g.groupby("origin").agg(**agg).reset_index()
+    use, regime = calibration_origins(table, origin, history_weeks, mh, window,
+                                      min_regime_origins)
+    cal = g[g["origin"].isin(use)]
+    frame = fc.assign(step=np.arange(1, len(fc) + 1))
+    out = _apply(frame, cal, levels, signed, min_errors).drop(columns="step")
+    return out.assign(calib_regime=regime, n_calib_origins=len(use))

@@ -101,3 +101,26 @@ def scenario_paths(actual: pd.Series, paths: dict[str, pd.Series], title: str) -
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+def coverage_by_step(table: pd.DataFrame, targets: dict[int, tuple[float, float]],
+                     title: str) -> Figure:
+    """Empirical coverage of calibrated intervals by horizon step, one line per level.
+
+    ``table`` is indexed by step with columns ``cover{L}`` (0..1, as from
+    ``helpers.models.forecast.interval_scores(..., by="step")``); ``targets`` maps each level
+    L (percent) to its (low, high) target band, shaded.
+    """
+    if table.empty:
+        raise ValueError("coverage_by_step: empty table")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for lv, (lo, hi) in targets.items():
+        col = f"cover{lv}"
+        if col not in table.columns:
+            raise ValueError(f"coverage_by_step: table has no column {col!r}")
+        line = ax.plot(table.index, 100 * table[col].to_numpy(), marker="o", label=f"{lv}% interval")
+        ax.axhspan(100 * lo, 100 * hi, color=line[0].get_color(), alpha=0.12)
+    ax.set(ylim=(0, 102), xlabel="weeks ahead (horizon step)", ylabel="actual weeks inside (%)",
+           title=title)
+    ax.legend(loc="lower left")
+    return fig

@@ -107,3 +107,35 @@ def clv_distribution(clv: pd.Series, tier: pd.Series,
     ax.set_title(f"Distribution of predicted {horizon} customer lifetime value by tier")
     ax.legend(title="tier")
     return fig
+
+
+def clv_decile_calibration(
+    deciles: pd.DataFrame, labels: dict[str, str] | None = None
+) -> matplotlib.figure.Figure:
+    """Mean actual vs mean predicted holdout revenue per predicted decile, one line per model.
+
+    ``deciles`` is :attr:`helpers.models.clvcompare.ClvComparison.deciles` (columns ``model``,
+    ``decile``, ``mean_predicted_amt``, ``mean_actual_amt``); ``labels`` maps model keys to
+    display names. Log axes (bins with a zero mean are not drawn); the diagonal is perfect
+    calibration.
+    """
+    labels = labels or {}
+    fig, ax = plt.subplots(figsize=(7, 6))
+    pos = deciles[(deciles["mean_predicted_amt"] > 0) & (deciles["mean_actual_amt"] > 0)]
+    for (name, g), mk in zip(pos.groupby("model", sort=False), "osD^v<>", strict=False):
+        g = g.sort_values("decile")
+        ax.plot(g["mean_predicted_amt"], g["mean_actual_amt"], marker=mk, ms=5,
+                label=labels.get(str(name), str(name)))  # fmt: skip
+    if len(pos):
+        lo = float(pos[["mean_predicted_amt", "mean_actual_amt"]].min().min())
+        hi = float(pos[["mean_predicted_amt", "mean_actual_amt"]].max().max())
+        ax.plot([lo, hi], [lo, hi], color="grey", ls=":", lw=1, label="perfect calibration")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(money_formatter())
+    ax.yaxis.set_major_formatter(money_formatter())
+    ax.set_xlabel(f"mean predicted holdout revenue per customer ({currency()}, log)")
+    ax.set_ylabel(f"mean actual holdout revenue per customer ({currency()}, log)")
+    ax.set_title("CLV models: calibration by predicted decile (holdout)")
+    ax.legend()
+    return fig
