@@ -38,6 +38,8 @@ def test_normalise_id():
     "text,want",
     [
         ('{"customer": 12346}', {"raw_id": 1}),  # JSON value after a customer key
+        ('{"top_customer": "12346"}', {"raw_id": 1}),
+        ("n_orders 3, customer 12346", {"raw_id": 1}),  # the quantity word is before the customer word
         ("Customer ID 17850.0 bought twice", {"raw_id": 1}),  # float-printed id
         ("<table><thead><tr><th>Customer</th><th>qty</th></tr></thead>"
          "<tr><td>12346</td><td>12346</td></tr></table>", {"raw_id": 1}),  # only the id column
@@ -60,6 +62,9 @@ def test_scan_text_finds_planted(text, want):
         "customers: 4,000; pseudonym c_1a2b3c4d5e6f7a8b",
         "<table><tr><th>qty</th></tr><tr><td>17850</td></tr></table>",
         "the surrogate customer_id never appears in a header here",
+        '"n_customer_orders": 12346',  # a count about customers, not an id (was flagged)
+        '"customer_revenue_amt": 17850',
+        "customers placed 12,346 orders; customer orders 12346",
     ],
 )
 def test_scan_text_clean(text):

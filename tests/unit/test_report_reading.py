@@ -32,3 +32,10 @@ def test_each_problem_is_found(body, kind):
 def test_clean_page_and_code_cells_are_not_flagged():
     body = "<td>5,230,851</td><td>0.1085</td><td>&lt; 0.0001</td><p>Finance and nanotech; 3e4x</p>"
     assert audit.report_problems(_page(body)) == []
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "reports").glob("*.html")), ids=lambda p: p.name)
+def test_committed_reports_read_cleanly(page):
+    """The curated Online Retail II reports: re-render them (make all, make reports) after a
+    change that puts NaN, 1e+06-style numbers, paths or warnings into a page."""
+    assert audit.report_problems(page.read_text(encoding="utf-8")) == []

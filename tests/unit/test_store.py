@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers.results import store
 
 
@@ -25,3 +27,15 @@ def test_sign_word_both_branches() -> None:
     assert store.sign_word(0.3, "raises", "lowers") == "raises"
     assert store.sign_word(-0.3, "raises", "lowers") == "lowers"
     assert store.sign_word(0.0, "raises", "lowers") == "lowers"
+
+
+def test_fmt_p_never_scientific():
+    from helpers.results import store
+
+    assert store.fmt_p(0.1084) == "0.11"
+    assert store.fmt_p(0.0042) == "0.0042"
+    assert store.fmt_p(0.00042) == "0.0004"
+    assert store.fmt_p(2e-40) == "< 0.0001"     # was printed 2e-40
+    assert store.fmt_p(1.0) == "1"
+    with pytest.raises(ValueError, match="not a probability"):
+        store.fmt_p(1.5)

@@ -98,6 +98,11 @@ LINE_CONTEXT_CHARS = 60
 same line (``"customer": 12346``, ``Customer ID 12346``) or heads its table column."""
 
 
+QUANTITY_RE = re.compile(
+    r"n_|order|count|share|amt|amount|revenue|days|rate|total|number|sum|mean|median|size", re.I)
+"""Words between the customer word and a number that make the number a quantity, not an id."""
+
+
 def _raw_ids_in_lines(text: str, ids: set[str]) -> int:
     n = 0
     for m in TOKEN_RE.finditer(text):
@@ -105,7 +110,13 @@ def _raw_ids_in_lines(text: str, ids: set[str]) -> int:
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         before = text[max(line_start, m.start() - LINE_CONTEXT_CHARS) : m.start()]
-        if CONTEXT_RE.search(before):
+        words = list(CONTEXT_RE.finditer(before))
+        if not words:
+            continue
+        last = words[-1]
+        # a count or amount about customers ("n_customer_orders": 13376) is not an id
+        label = before[max(0, last.start() - 2): last.start()] + before[last.end():]
+        if not QUANTITY_RE.search(label):
             n += 1
     return n
 

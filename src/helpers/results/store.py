@@ -85,6 +85,16 @@ def pct(m: Any, spec: str = ".1f") -> str:
     return f"{format(100 * value(m), spec)}%"
 
 
+def fmt_p(p: float) -> str:
+    """A p-value for prose: two significant digits, never scientific notation
+    (``0.11``, ``0.0042``, ``< 0.0001``)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"fmt_p: {p} is not a probability")
+    if p < 1e-4:
+        return "< 0.0001"
+    return f"{p:.2g}" if p >= 0.001 else f"{p:.4f}"
+
+
 def sign_word(x: float, positive: str, negative: str) -> str:
     """``positive`` when ``x`` > 0, else ``negative`` (for a reading computed from a number)."""
     return positive if x > 0 else negative
