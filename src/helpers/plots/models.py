@@ -67,8 +67,10 @@ def gain_chart(tables: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-def calibration_plot(y: np.ndarray, probs: dict[str, np.ndarray], n_bins: int = 10) -> Figure:
-    """Reliability diagram: mean predicted vs observed churn rate in probability-quantile bins."""
+def calibration_plot(y: np.ndarray, probs: dict[str, np.ndarray], n_bins: int = 10,
+                     event: str = "churn", title: str = "Calibration on the test cutoff") -> Figure:
+    """Reliability diagram: mean predicted probability vs observed rate of ``event`` (axis
+    words, e.g. ``"churn"`` or ``"repurchase"``) in probability-quantile bins."""
     from sklearn.calibration import calibration_curve
 
     fig, ax = plt.subplots(figsize=(6, 5))
@@ -76,8 +78,7 @@ def calibration_plot(y: np.ndarray, probs: dict[str, np.ndarray], n_bins: int = 
         frac, mean = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
         ax.plot(mean, frac, marker="o", ms=3, label=name)
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="perfect")
-    ax.set(title="Calibration on the test cutoff", xlabel="predicted churn probability",
-           ylabel="observed churn rate")
+    ax.set(title=title, xlabel=f"predicted {event} probability", ylabel=f"observed {event} rate")
     ax.legend(fontsize=8)
     return fig
 
