@@ -55,6 +55,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
 from helpers.value import clv
@@ -94,6 +95,25 @@ def _check_frt(name: str, frequency: object, recency: object, T: object) -> tupl
     return x, tx, TT
 
 
+def _maximise_bounded(negll: callable, x0: np.ndarray, log_upper: np.ndarray,
+                      name: str) -> tuple[np.ndarray, bool]:
+    """Minimise ``negll`` over log-parameters with upper bounds: L-BFGS-B inside the bounds,
+    then a bounded Nelder-Mead polish with a capped number of steps. (Walls of 1e100 instead of
+    bounds sent Nelder-Mead through tens of thousands of slow likelihood evaluations when the
+    optimum lies on a bound, as Pareto/NBD's s does on retail data.)"""
+    bounds = [(None, float(u)) if np.isfinite(u) else (None, None) for u in log_upper]
+    x0 = np.minimum(x0, np.where(np.isfinite(log_upper), log_upper, np.inf))
+    best = minimize(negll, x0, method="L-BFGS-B", bounds=bounds,
+                    options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+    nm = minimize(negll, best.x if np.isfinite(best.fun) else x0, method="Nelder-Mead",
+                  bounds=bounds, options={"maxiter": 4000, "xatol": 1e-10, "fatol": 1e-12})
+    if nm.fun <= best.fun or not np.isfinite(best.fun):
+        best = nm
+    if not np.isfinite(best.fun) or best.fun >= 1e99:
+        raise RuntimeError(f"{name}: optimisation failed ({best.message})")
+    return best.x, bool(best.success or nm.success)
+
+
 def _fit(
     name: str,
     loglik: Callable[..., np.ndarray],
@@ -123,7 +143,11 @@ def _fit(
             val = -(w * loglik(*p, ux, utx, uT)).sum() / n + penalizer * float((p**2).sum())
         return float(val) if np.isfinite(val) else 1e100
 
-    lp, _, ok = _maximise(negll, np.log(np.asarray(initial, dtype=float)), name)
+    x0 = np.log(np.asarray(initial, dtype=float))
+    if np.isfinite(top).any():
+        lp, ok = _maximise_bounded(negll, x0, np.log(top), name)
+    else:
+        lp, _, ok = _maximise(negll, x0, name)
     p = np.exp(lp)
     with np.errstate(all="ignore"):
         ll = float((w * loglik(*p, ux, utx, uT)).sum())
