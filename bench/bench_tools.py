@@ -8,6 +8,8 @@ On the same order lines (synthetic, about 1M raw lines by default, or Online Ret
   monetary value must be identical per customer;
 - the fits: ``helpers.value.clv.fit_bgnbd`` / ``fit_gamma_gamma`` vs lifetimes' ``BetaGeoFitter`` /
   ``GammaGammaFitter`` on the weekly summary (parameters compared);
+- the Pareto/NBD fit: ``helpers.value.btyd.fit_pareto_nbd`` vs lifetimes' ``ParetoNBDFitter``
+  (its speed is measured here, not asserted in a test);
 - RFM: ``helpers.value.rfm.rfm_table`` vs a plain pandas groupby.
 
 Prints a table of times and ratios and writes ``bench/results/tools.json``. lifetimes 0.11.3 is
@@ -69,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json-out", default=str(ROOT / "bench" / "results" / "tools.json"))
     args = ap.parse_args(argv)
-    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
-    from helpers.value import clv, rfm
+    from helpers.value import btyd, clv, rfm
 
     if args.real:
         lines = pd.read_parquet(ROOT / "data/interim/online_retail_ii/order_lines.parquet")
@@ -123,6 +125,16 @@ def main(argv: list[str] | None = None) -> int:
                           "workbook": gg.params(),
                           "lifetimes": {k: float(v) for k, v in ggf.params_.items()}}
 
+    t_pn, pn = best_of(lambda: btyd.fit_pareto_nbd(wk["frequency"], wk["recency"], wk["T"]),
+                       repeat=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_pn_lt, pnf = best_of(lambda: ParetoNBDFitter().fit(wk["frequency"], wk["recency"], wk["T"]),
+                               repeat=1)
+    res["pareto_nbd"] = {"workbook_s": t_pn, "lifetimes_s": t_pn_lt, "speedup": t_pn_lt / t_pn,
+                         "workbook": pn.params(),
+                         "lifetimes": {k: float(v) for k, v in pnf.params_.items()}}
+
     t_rfm, r_ours = best_of(lambda: rfm.rfm_table(lines, cutoff))
     t_pd, r_pd = best_of(lambda: pandas_rfm(lines, cutoff))
     r_pd.index = r_pd.index.astype("int64")
@@ -137,11 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, key, other in (("BG/NBD summary vs lifetimes", "summary", "lifetimes_s"),
                              ("BG/NBD fit vs BetaGeoFitter", "bgnbd", "lifetimes_s"),
                              ("Gamma-Gamma fit vs GammaGammaFitter", "gamma_gamma", "lifetimes_s"),
+                             ("Pareto/NBD fit vs ParetoNBDFitter", "pareto_nbd", "lifetimes_s"),
                              ("RFM vs pandas groupby", "rfm", "pandas_groupby_s")):
         r = res[key]
         check = r.get("identical", "params below")
         print(f"{name:<34}{r['workbook_s']:>12.3f}{r[other]:>12.3f}{r['speedup']:>8.1f}x  {check}")
-    for key in ("bgnbd", "gamma_gamma"):
+    for key in ("bgnbd", "gamma_gamma", "pareto_nbd"):
         print(f"  {key}: workbook {res[key]['workbook']}\n  {key}: lifetimes {res[key]['lifetimes']}")
     Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json_out).write_text(json.dumps(res, indent=2, default=float) + "\n", encoding="utf-8")

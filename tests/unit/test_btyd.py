@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -132,13 +131,11 @@ def _simulate_pareto(n: int, r: float, alpha: float, s: float, beta: float, seed
     return x, np.round(tx, 2), T
 
 
-def test_pareto_fit_recovers_simulated_parameters_quickly() -> None:
+def test_pareto_fit_recovers_simulated_parameters() -> None:
+    # its speed (about 2 s here on an idle 2-core machine) is measured by bench/bench_tools.py,
+    # not asserted: a timed test flips on a busy runner
     x, tx, T = _simulate_pareto(6000, 0.8, 5.0, 0.6, 15.0, seed=7)
-    t0 = time.perf_counter()
     m = btyd.fit_pareto_nbd(x, tx, T)
-    took = time.perf_counter() - t0
-    # about 2 s on an idle 2-core machine; 20 s leaves room for a busy CI runner
-    assert took < 20, f"Pareto/NBD fit took {took:.1f}s on 6,000 customers"
     # r and α are well identified; s and β only jointly (mean drop-out rate s/β)
     assert m.r == pytest.approx(0.8, rel=0.15) and m.alpha == pytest.approx(5.0, rel=0.2)
     assert m.s / m.beta == pytest.approx(0.6 / 15.0, rel=0.35)
