@@ -102,3 +102,55 @@ def test_agreement_sentence_branches():
     assert "partly agree" in t3 and "about equally well" in t3
     with pytest.raises(ValueError, match="'k'"):
         readings.agreement_sentence({"ari_rfm_k_groups_vs_clusters": 0.1})
+
+
+def _check(pot=(0.35, 0.32, 0.38), lost=(0.17, 0.14, 0.2), factor=(0.7, 0.6, 0.8), applied=True,
+           window=180.0):
+    g = lambda v, n: {"customers": n, "bought_share": v[0], "ci_low": v[1], "ci_high": v[2]}  # noqa: E731
+    return {"window_days": window, "holdout": "26 weeks", "potential": g(pot, 900),
+            "lost": g(lost, 700), "applied": applied,
+            "factor": None if factor is None else
+            {"value": factor[0], "ci_low": factor[1], "ci_high": factor[2],
+             "predicted": 1000.0, "actual": 1000.0 * factor[0]}}
+
+
+def test_lost_check_sentence_branches() -> None:
+    sep = readings.lost_check_sentence(_check())
+    assert "180 days" in sep and "35.0% bought again" in sep and "17.0% (14.0%–20.0%)" in sep
+    assert "clearly less often" in sep and "multiplied by 0.70" in sep
+    mixed = readings.lost_check_sentence(_check(lost=(0.3, 0.25, 0.33), factor=(0.95, 0.8, 1.1),
+                                                applied=False))
+    assert "do not differ clearly" in mixed and "left as the model predicts" in mixed
+    nopred = readings.lost_check_sentence(_check(factor=None, applied=False))
+    assert "their CLV is unchanged" in nopred
+    nowin = readings.lost_check_sentence(_check(window=None))
+    assert nowin.startswith("Too few customers")
+    empty = _check()
+    empty["lost"]["customers"] = 0
+    assert "could not be compared" in readings.lost_check_sentence(empty)
+    assert len({sep, mixed, nopred, nowin}) == 4
+
+
+def _ret(n=120, cost=0.0, net=None, be=None, s=0.1):
+    gain = 50_000.0
+    return {"n_customers": n, "clv_status_quo_amt": 20_000.0, "gain_if_all_retained_amt": gain,
+            "expected_gain_amt": s * gain, "contact_cost_amt": cost,
+            "net_gain_amt": s * gain - cost if net is None else net,
+            "break_even_success_rate": be, "slipping_below": 0.5, "success_rate": s,
+            "contact_cost": cost / max(n, 1)}
+
+
+def test_retention_sentence_branches() -> None:
+    free = readings.retention_sentence(_ret(), "GBP", "12-month")
+    assert "120 active repeat buyers" in free and "£50,000" in free and "£5,000" in free
+    assert "no contact cost counted" in free
+    pays = readings.retention_sentence(_ret(cost=1_200.0, be=0.024), "GBP", "12-month")
+    assert "net £3,800" in pays and "more than 2.4% of them" in pays and "it does not" not in pays
+    loses = readings.retention_sentence(_ret(cost=6_000.0, be=0.12), "GBP", "12-month")
+    assert "net -£1,000" in loses or "net −£1,000" in loses or "-1,000" in loses
+    assert "at the assumed rate it does not" in loses
+    never = readings.retention_sentence(_ret(cost=60_000.0, be=1.2), "GBP", "12-month")
+    assert "would not cover the contact costs" in never
+    nobody = readings.retention_sentence(_ret(n=0), "GBP", "12-month")
+    assert "nobody to retain" in nobody
+    assert len({free, pays, loses, never, nobody}) == 5

@@ -80,6 +80,83 @@ def test_value_tiers_hand_worked() -> None:
         segments.value_tiers(clv, freq.iloc[1:])
 
 
+def test_value_tiers_lost_after_the_repurchase_window() -> None:
+    idx = pd.Index(range(1, 13), name="customer_id")
+    clv = pd.Series([500.0, 0.0] + [100.0 - 10 * i for i in range(10)], index=idx)
+    freq = pd.Series([1, 1] + [2] * 10, index=idx)
+    # customer 1 ordered 60 days ago, customer 2 61 days ago; window 60 days: 1 potential, 2 lost;
+    # a repeat buyer (3) long ago stays in the CLV tiers
+    rec = pd.Series([60, 61] + [400] + [5] * 9, index=idx)
+    t = segments.value_tiers(clv, freq, recency_days=rec, window_days=60.0).astype(str).tolist()
+    assert t == ["potential", "lost"] + ["high"] * 2 + ["medium"] * 3 + ["low"] * 5
+    # no window (too few repeat customers): every one-time buyer is potential
+    t = segments.value_tiers(clv, freq, recency_days=rec, window_days=None).astype(str).tolist()
+    assert t[:2] == ["potential", "potential"]
+    with pytest.raises(ValueError, match="recency_days and clv indexes differ"):
+        segments.value_tiers(clv, freq, recency_days=rec.iloc[1:], window_days=60.0)
+    with pytest.raises(ValueError, match="negative"):
+        segments.value_tiers(clv, freq, recency_days=rec, window_days=-1.0)
+
+
+def test_second_order_gaps_and_the_repurchase_window() -> None:
+    ts = pd.to_datetime(["2024-01-01 00:00", "2024-01-11 00:00", "2024-03-01 00:00",
+                         "2024-01-05 00:00", "2024-02-01 12:00", "2024-02-01 00:00",
+                         "2024-06-01 00:00"])
+    lines = pd.DataFrame({
+        "customer_id": [1, 1, 1, 2, 2, 3, 4],
+        "order_id": ["a", "b", "c", "d", "e", "f", "g"],
+        "order_ts": ts,
+    })
+    lines = pd.concat([lines, lines.iloc[[0]]])  # two lines of order a: still one order
+    g = segments.second_order_gaps(lines, "2024-05-01")
+    # customer 1: 10 days; 2: 27.5 days; 3 has one order; 4's order is after the cutoff
+    assert g.to_dict() == {1: 10.0, 2: 27.5}
+    # before 2024-02-01 12:00 customer 2 has one order
+    assert segments.second_order_gaps(lines, "2024-02-01 12:00").to_dict() == {1: 10.0}
+    # the 90 % quantile of 1..20 days (linear rule): position 0.9 * 19 = 17.1 (0-based), between
+    # the 18th and 19th values: 18 + 0.1 * (19 - 18) = 18.1
+    assert segments.repurchase_window(pd.Series(range(1, 21)), 0.9) == pytest.approx(18.1)
+    assert segments.repurchase_window(pd.Series(range(1, 21)), 0.5) == pytest.approx(10.5)
+    assert segments.repurchase_window(pd.Series(range(1, 20)), 0.9) is None  # 19 < 20 gaps
+    with pytest.raises(ValueError, match="quantile"):
+        segments.repurchase_window(pd.Series(range(1, 21)), 1.0)
+    with pytest.raises(ValueError, match="negative"):
+        segments.repurchase_window(pd.Series([-1.0] * 30))
+
+
+def test_recalibration_factor_by_hand() -> None:
+    f = segments.recalibration_factor([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
+    assert f[0] == 1.0 and f[1] < 1.0 < f[2]
+    # the model predicts 4x too many for every customer: factor 0.25, no resample differs
+    f = segments.recalibration_factor([1.0] * 50, [4.0] * 50, n_boot=200)
+    assert f == pytest.approx((0.25, 0.25, 0.25))
+    # same seed, same interval; another seed, another interval
+    a = segments.recalibration_factor(np.arange(30.0), np.ones(30), seed=1)
+    assert a == segments.recalibration_factor(np.arange(30.0), np.ones(30), seed=1)
+    assert a[0] == pytest.approx(435 / 30)
+    assert segments.recalibration_factor([], []) is None
+    assert segments.recalibration_factor([1.0], [0.0]) is None
+    with pytest.raises(ValueError, match="actual vs"):
+        segments.recalibration_factor([1.0, 2.0], [1.0])
+
+
+def test_tier_change_regroups_the_same_value() -> None:
+    idx = pd.Index([1, 2, 3, 4])
+    clv = pd.Series([10.0, 20.0, 30.0, 40.0], index=idx)
+    before = pd.Series(["potential", "potential", "high", "low"], index=idx)
+    after = pd.Series(["potential", "lost", "high", "low"], index=idx)
+    t = segments.tier_change(before, after, clv)
+    assert t.loc["potential"].tolist() == [2, 1, 30.0, 10.0, -1, -20.0]
+    assert t.loc["lost"].tolist() == [0, 1, 0.0, 20.0, 1, 20.0]
+    assert t["clv_before_amt"].sum() == t["clv_after_amt"].sum() == 100.0
+    with pytest.raises(ValueError, match="after and clv"):
+        segments.tier_change(before, after.iloc[1:], clv)
+    # lost CLV halved after the change: the lost row shows 10, the total drops by 10
+    t = segments.tier_change(before, after, clv, clv.where(after != "lost", clv / 2))
+    assert t.loc["lost", "clv_after_amt"] == 10.0 and t.loc["lost", "clv_before_amt"] == 0.0
+    assert t["clv_after_amt"].sum() == 90.0 and t.loc["potential", "clv_change_amt"] == -20.0
+
+
 def test_playbook_table() -> None:
     v = pd.DataFrame(
         {"tier": ["high", "high", "potential"], "segment": ["champions", "champions", "new"],

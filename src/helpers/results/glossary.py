@@ -25,7 +25,9 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("association rule", "关联规则", "If a basket holds A it often holds B: support, confidence and lift."),
     ("sales forecasting", "销售预测", "Predicting future revenue, top-down from the series or bottom-up from customers."),
     ("market trend", "市场趋势", "Growth or decline of a country, category or segment over time."),
-    ("value tier", "价值分层", "High, medium, low or potential, each with its own playbook."),
+    ("value tier", "价值分层", "High, medium or low (repeat buyers by predicted CLV), potential (recent one-time buyers) or lost (one-time buyers past the repurchase window), each with its own playbook."),
+    ("repurchase window", "复购窗口", "Time within which most (by default 90%) second orders come; a one-time buyer past it is lost."),
+    ("potential customer", "潜在客户", "A recent first-time customer who may still grow (not a lapsed one-time buyer)."),
     ("precision marketing", "精准营销", "Sending each customer the offer their segment and history call for."),
 )
 

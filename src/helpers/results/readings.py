@@ -125,3 +125,78 @@ def agreement_sentence(a: dict) -> str:
             f"clusters) the two {level} (adjusted Rand {ari:.2f}); {value} "
             f"({100 * seg:.0f}% and {100 * clu:.0f}% of the variance of log customer revenue lies "
             "between the groups).")
+
+
+def lost_check_sentence(check: dict) -> str:
+    """Does "lost" mean what it says? Notebook 04's check of the one-time-buyer split, in words.
+
+    ``check`` has ``window_days`` (at the calibration cutoff; None when there was none),
+    ``holdout`` (e.g. "26 weeks"), ``potential`` and ``lost`` (each ``customers``,
+    ``bought_share``, ``ci_low``, ``ci_high``: Wilson 95% interval of the share who bought in
+    the holdout), and ``factor`` (``value``, ``ci_low``, ``ci_high``, ``predicted``,
+    ``actual``: repeat purchases of the lost group, or None) and ``applied`` (bool). Branches on
+    whether the groups separate and whether the CLV of lost customers is rescaled.
+    """
+    if check.get("window_days") is None:
+        return ("Too few customers had a second order at the calibration cutoff to measure a "
+                "repurchase window, so the split of one-time buyers could not be checked.")
+    pot, lost = check["potential"], check["lost"]
+    text = (f"At the calibration cutoff the repurchase window was {check['window_days']:,.0f} "
+            f"days. ")
+    if not lost["customers"] or not pot["customers"]:
+        return text + ("Either no one-time buyer was within it or none was past it, so the two "
+                       "groups could not be compared.")
+    text += (f"Of the {pot['customers']:,} one-time buyers then within it, "
+             f"{pot['bought_share']:.1%} bought again in the {check['holdout']} holdout (95% CI "
+             f"{pot['ci_low']:.1%}–{pot['ci_high']:.1%}); of the {lost['customers']:,} past it, "
+             f"{lost['bought_share']:.1%} ({lost['ci_low']:.1%}–{lost['ci_high']:.1%}). ")
+    if lost["ci_high"] < pot["ci_low"]:
+        text += "Lapsed one-time buyers come back clearly less often. "
+    else:
+        text += ("The two groups do not differ clearly: on this data the window does not "
+                 "separate them. ")
+    f = check.get("factor")
+    if f is None:
+        return text + "BG/NBD predicted no purchase for the lapsed group: their CLV is unchanged."
+    text += (f"BG/NBD predicted {f['predicted']:,.0f} repeat purchases for them and "
+             f"{f['actual']:,.0f} came (ratio {f['value']:.2f}, 95% CI {f['ci_low']:.2f}–"
+             f"{f['ci_high']:.2f}): ")
+    if check["applied"]:
+        return text + f"the CLV of lost customers is multiplied by {f['value']:.2f}."
+    return text + "the interval includes 1, so their CLV is left as the model predicts."
+
+
+def retention_sentence(ret: dict, currency: str, horizon_text: str) -> str:
+    """The case study's retention action from :func:`helpers.value.actions.retention_value`.
+
+    Branches on whether anyone is slipping, whether contact costs are counted and whether the
+    campaign pays at the assumed success rate.
+    """
+    from helpers.money import fmt_money
+
+    def amt(v: float) -> str:
+        return fmt_money(v, currency, ",.0f")
+
+    n = int(ret["n_customers"])
+    head = "1. **Retention campaign for slipping repeat buyers.** "
+    if n == 0:
+        return head + (f"No active repeat buyer has P(alive) below {ret['slipping_below']:.0%}: "
+                       "there is nobody to retain now.")
+    text = (head + f"{n:,} active repeat buyers have P(alive) below {ret['slipping_below']:.0%}. "
+            f"Their status-quo {horizon_text} CLV of {amt(ret['clv_status_quo_amt'])} already "
+            f"assumes most of them are gone; retaining all of them would add "
+            f"{amt(ret['gain_if_all_retained_amt'])}. What a campaign adds depends on how many it "
+            f"brings back, which this study does not measure: at an assumed "
+            f"{ret['success_rate']:.0%}, {amt(ret['expected_gain_amt'])}")
+    if ret["contact_cost_amt"] > 0:
+        text += (f", minus {amt(ret['contact_cost_amt'])} of contact costs: net "
+                 f"{amt(ret['net_gain_amt'])}. ")
+        be = ret["break_even_success_rate"]
+        text += (f"It pays if more than {be:.1%} of them come back"
+                 + ("" if ret["net_gain_amt"] > 0 else "; at the assumed rate it does not")
+                 + ". " if be is not None and be <= 1 else
+                 "Even retaining all of them would not cover the contact costs. ")
+    else:
+        text += " (no contact cost counted). "
+    return text + ("Contact the largest gains first and hold out a random control group to "
+                   "measure the real rate.")

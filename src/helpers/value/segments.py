@@ -6,10 +6,12 @@
   are stable across seeds (mean pairwise adjusted Rand index >= ``min_stability``).
   Clusters are renumbered 1..k from the most to the least valuable (mean of standardised
   frequency + monetary - recency), so labels do not depend on the seed.
-* **Value tiers** (:func:`value_tiers`): ``potential`` = no repeat purchase yet (at most one
-  purchase day, RFM frequency <= 1: BG/NBD has too little to go on); the rest by predicted
-  12-month CLV among repeat buyers: ``high`` = top ``high_share`` (default 20 %), ``medium`` =
-  the next ``medium_share`` (30 %), ``low`` = the rest.
+* **Value tiers** (:func:`value_tiers`): one-time buyers (RFM frequency <= 1) are
+  ``potential`` while their order lies within the repurchase window (the time within which
+  90 % of second orders come, :func:`repurchase_window`) and ``lost`` after it (BG/NBD gives
+  every one-time buyer P(alive) = 1, so it cannot say this itself); repeat buyers by predicted
+  CLV: ``high`` = top ``high_share`` (default 20 %), ``medium`` = the next ``medium_share``
+  (30 %), ``low`` = the rest.
 * **Playbook** (:func:`playbook_table`): one action per tier (:data:`TIER_ACTIONS`, read from
   :data:`helpers.value.actions.PLAYBOOK`) and per segment, combined for every tier x segment
   cell that has customers.
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
@@ -37,7 +40,10 @@ from helpers.value.rfm import group_profile
 
 log = logging.getLogger(__name__)
 
-TIERS: tuple[str, ...] = ("high", "medium", "low", "potential")
+TIERS: tuple[str, ...] = ("high", "medium", "low", "potential", "lost")
+
+WINDOW_QUANTILE: float = 0.9
+"""Share of second orders the repurchase window covers (:func:`repurchase_window`)."""
 
 SEGMENT_ACTIONS: dict[str, str] = {
     "champions": "reward, ask for reviews and referrals",
@@ -234,23 +240,73 @@ def segment_cluster_agreement(scores: pd.DataFrame, segment: pd.Series, cluster:
 # --------------------------------------------------------------------------------------------
 # tiers and playbook
 # --------------------------------------------------------------------------------------------
+def second_order_gaps(lines: pd.DataFrame, cutoff: str | pd.Timestamp) -> pd.Series:
+    """Days from each repeat customer's first order to their second, orders before ``cutoff``.
+
+    Needs ``customer_id``, ``order_id`` and ``order_ts``; guest lines (no customer) are
+    ignored. Returns a float Series indexed by customer (customers with one order are absent).
+
+    Examples
+    --------
+    Orders on 1 Jan, 11 Jan and 1 Mar give a gap of 10 days; a one-order customer, none.
+    """
+    require_columns(lines, ("customer_id", "order_id", "order_ts"), "second_order_gaps")
+    end = pd.Timestamp(cutoff)
+    c = lines.loc[lines["customer_id"].notna() & (lines["order_ts"] < end)]
+    orders = c.groupby(["customer_id", "order_id"], observed=True)["order_ts"].min()
+    ts = orders.reset_index().sort_values(["customer_id", "order_ts", "order_id"])
+    nth = ts.groupby("customer_id").cumcount()
+    first = ts[nth == 0].set_index("customer_id")["order_ts"]
+    second = ts[nth == 1].set_index("customer_id")["order_ts"]
+    gap = (second - first.reindex(second.index)).dt.total_seconds() / 86400.0
+    return gap.rename("days_to_second_order")
+
+
+def repurchase_window(gaps: pd.Series, quantile: float = 0.9, min_gaps: int = 20) -> float | None:
+    """Days within which ``quantile`` of second orders come: the repurchase window.
+
+    Returns None (no window: nobody can be called lapsed) when fewer than ``min_gaps`` repeat
+    customers are observed. Second orders that fall after the cutoff are not seen, so on a
+    short history the window is an underestimate.
+    """
+    if not 0 < quantile < 1:
+        raise ValueError(f"repurchase_window: quantile must be in (0, 1), got {quantile}")
+    g = pd.Series(gaps, dtype=float).dropna()
+    if (g < 0).any():
+        raise ValueError("repurchase_window: a gap is negative")
+    if len(g) < min_gaps:
+        return None
+    return float(np.quantile(g.to_numpy(), quantile))
+
+
 def value_tiers(
     clv: pd.Series,
     frequency: pd.Series,
     high_share: float = 0.2,
     medium_share: float = 0.3,
+    recency_days: pd.Series | None = None,
+    window_days: float | None = None,
 ) -> pd.Series:
-    """Tier per customer: potential (frequency <= 1), else high/medium/low by CLV rank.
+    """Tier per customer: lost or potential (one order), else high/medium/low by CLV rank.
 
     Parameters
     ----------
     clv
-        Predicted CLV, GBP (any horizon), indexed by customer.
+        Predicted CLV (data currency, any horizon), indexed by customer.
     frequency
         RFM frequency (orders) with the same index.
     high_share, medium_share
         Shares of the repeat buyers put in ``high`` and ``medium`` (by CLV rank, ties broken
         by order); the rest is ``low``.
+    recency_days, window_days
+        Days since the last order (same index) and the repurchase window
+        (:func:`repurchase_window`): a one-time buyer whose order is more than
+        ``window_days`` old is ``lost``, the others ``potential``. Without them (or with
+        ``window_days`` None) every one-time buyer is ``potential``.
+
+    Examples
+    --------
+    With a 60-day window, one-time buyers 10 and 200 days ago are potential and lost.
     """
     if not clv.index.equals(frequency.index):
         raise ValueError("value_tiers: clv and frequency indexes differ")
@@ -265,7 +321,62 @@ def value_tiers(
         tier[rep] = np.where(
             pct <= high_share, "high", np.where(pct <= high_share + medium_share, "medium", "low")
         )
+    if recency_days is not None and window_days is not None:
+        if not recency_days.index.equals(clv.index):
+            raise ValueError("value_tiers: recency_days and clv indexes differ")
+        if recency_days.isna().any() or not window_days >= 0:
+            raise ValueError("value_tiers: recency_days has nulls or window_days is negative")
+        tier[~rep & (recency_days > window_days)] = "lost"
     return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=clv.index, name="tier")
+
+
+def recalibration_factor(actual: ArrayLike, predicted: ArrayLike, n_boot: int = 1000,
+                         seed: int = 42, level: float = 0.95) -> tuple[float, float, float] | None:
+    """Σ actual / Σ predicted for a group, with a bootstrap interval (customers resampled).
+
+    Used to check a model on a subgroup in a holdout (e.g. lapsed one-time buyers' repeat
+    purchases): a factor whose interval excludes 1 says the model is off for that group.
+    Returns None when the group is empty or nothing was predicted.
+
+    Examples
+    --------
+    Actual (0, 1, 0, 1), predicted (0.5, 0.5, 0.5, 0.5): factor 2 / 2 = 1.
+    """
+    y, p = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    if y.shape != p.shape:
+        raise ValueError(f"recalibration_factor: {y.shape} actual vs {p.shape} predicted")
+    if len(y) == 0 or p.sum() <= 0:
+        return None
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(y), size=(n_boot, len(y)))
+    ps = p[idx].sum(axis=1)
+    ratios = y[idx].sum(axis=1)[ps > 0] / ps[ps > 0]
+    tail = (1 - level) / 2
+    lo, hi = np.quantile(ratios, [tail, 1 - tail])
+    return float(y.sum() / p.sum()), float(lo), float(hi)
+
+
+def tier_change(before: pd.Series, after: pd.Series, clv: pd.Series,
+                clv_after: pd.Series | None = None) -> pd.DataFrame:
+    """Customers and CLV per tier under two tierings (e.g. without and with ``lost``).
+
+    Returns one row per tier of :data:`TIERS` with ``customers_before``, ``customers_after``,
+    ``clv_before_amt``, ``clv_after_amt`` and the two differences. ``clv_after`` (default:
+    ``clv``, regrouped) is the CLV after any change that came with the new tiers.
+    """
+    clv_after = clv if clv_after is None else clv_after
+    for name, s in (("before", before), ("after", after), ("clv_after", clv_after)):
+        if not s.index.equals(clv.index):
+            raise ValueError(f"tier_change: {name} and clv indexes differ")
+    out = pd.DataFrame(index=pd.Index(list(TIERS), name="tier"))
+    for name, s, v in (("before", before, clv), ("after", after, clv_after)):
+        t = s.astype(str)
+        out[f"customers_{name}"] = t.value_counts().reindex(out.index, fill_value=0)
+        out[f"clv_{name}_amt"] = v.groupby(t).sum().reindex(out.index, fill_value=0.0)
+    out["customers_change"] = out["customers_after"] - out["customers_before"]
+    out["clv_change_amt"] = out["clv_after_amt"] - out["clv_before_amt"]
+    return out[["customers_before", "customers_after", "clv_before_amt", "clv_after_amt",
+                "customers_change", "clv_change_amt"]]
 
 
 def playbook_table(values: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +411,8 @@ def customer_value_table(
     """One row per customer: ids, RFM scores, segment, cluster, tier and model outputs.
 
     ``model`` holds ``p_alive``, expected purchases and CLV over the horizon (e.g.
-    ``expected_purchases_52w`` and ``clv_12m``, names kept) indexed by customer_id. Every
+    ``expected_purchases_52w`` and ``clv_12m``, names kept), optionally the probability of no
+    purchase over the horizon (``p_no_purchase_52w``), indexed by customer_id. Every
     index must match ``scores``'s (each customer exactly once).
     """
     for name, obj in (
@@ -332,6 +444,9 @@ def customer_value_table(
             clv_col: model[clv_col].astype(float),
         }
     )
+    for col in model.columns:  # P(no purchase over the horizon), e.g. p_no_purchase_52w
+        if col.startswith("p_no_purchase_"):
+            out[col] = model[col].astype(float)
     return out.reset_index(drop=True)
 
 
