@@ -68,10 +68,28 @@ rates are per **week** (7 days), the BG/NBD time unit of the workbook.
    ``±rep_skill_spread``; each step takes ``Uniform(3, 30)`` days; deals still running at the end
    are ``open``.
 
+10. **Retention campaign** (off by default; on when ``retention_share > 0``). On the day
+   ``retention_weeks_before_end`` weeks before the end, each customer acquired before it is
+   treated with probability ``retention_share`` (own random stream). Outcome: a purchase in
+   the next ``retention_window_weeks`` weeks. The effect is applied to the treated customers'
+   purchases, so the transactions show it: a treated customer with no purchase in the window
+   buys once in it with probability ``q = retention_lift · exp(-z_λ² / (2 w²))``
+   (``w = retention_lift_width``: largest at mid frequency, including customers who had
+   already dropped out; champions buy anyway, so their uplift is ~0), and a *sleeping dog*
+   (high income, ``z_λ > 0.5``) makes no purchase from the campaign day on with probability
+   ``retention_dog_rate`` (negative uplift). The ``campaign`` table (written as
+   ``campaign.parquet``) has one row per eligible customer with ``treated`` and the outcome;
+   the ground truth adds each customer's true P(purchase) with and without the campaign, the
+   true uplift in purchase probability and in expected revenue (``truth.retention_truth``).
+   Surveys, interactions and the other ground-truth columns follow the purchases without the
+   campaign, so they are byte-identical with it on or off; with it off every file is
+   byte-identical to the generator before the campaign existed.
+
 Modules: ``settings`` (constants, :class:`SynthConfig`, :class:`SyntheticCRM`), ``seasons``
 (step 1, virtual time), ``customers`` (steps 2-3), ``purchases`` (steps 4-5), ``transactions``
 (step 6), ``touches`` (steps 7-9), ``truth`` (ground truth), ``generate`` (the entry points) and
-``arrays`` (shared array helpers).
+``arrays`` (shared array helpers); the campaign is drawn in ``touches`` and its truth computed
+in ``truth``.
 
 Size: about 35-45 raw lines per customer at the defaults over two years (4,000 customers
 ≈ 150k lines); :func:`n_customers_for_lines` finds the customers for a target line count.

@@ -22,9 +22,16 @@ from helpers.synth.purchases import (
 )
 from helpers.synth.seasons import _virtual_to_ns, seasonal_intensity
 from helpers.synth.settings import SynthConfig, SyntheticCRM, _config, _window
-from helpers.synth.touches import _feedback, _interactions, _opportunities
+from helpers.synth.touches import (
+    _feedback,
+    _interactions,
+    _opportunities,
+    _retention_draw,
+    _retention_facts,
+    _retention_table,
+)
 from helpers.synth.transactions import TransactionInputs, _assemble_transactions
-from helpers.synth.truth import TruthInputs, _ground_truth
+from helpers.synth.truth import TruthInputs, _ground_truth, retention_truth
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +76,19 @@ def simulate_crm(n_customers: int, start: str, end: str, seed: int,
     t_start, t_end, n_days = _window(start, end)
     dates = pd.date_range(t_start, periods=n_days, freq="D")
     s_day = seasonal_intensity(dates, cfg)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    rng_cat, rng_cust, rng_buy, rng_lines, rng_dirt, rng_fb, rng_int, rng_opp = streams
+    # the ninth stream (the retention campaign) leaves the first eight as they were
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
+    rng_cat, rng_cust, rng_buy, rng_lines, rng_dirt, rng_fb, rng_int, rng_opp, rng_ret = streams
 
     cat = make_catalogue(cfg.n_products, rng_cat)
     pairs = _plant_pairs(cat, cfg.n_assoc_pairs, rng_cat)
     c = _draw_customers(int(n_customers), n_days, s_day, cfg, rng_cust)
     rep_cust, rep_t, t_drop = _simulate_purchases(c, n_days, s_day, rng_buy)
     n = int(n_customers)
-    orders = _orders(c, rep_cust, rep_t, s_day, t_start, cfg, rng_buy)
+    draw, buy_cust, buy_t = None, rep_cust, rep_t
+    if cfg.retention_share > 0:
+        draw, buy_cust, buy_t = _retention_draw(c, rep_cust, rep_t, n_days, s_day, cfg, rng_ret)
+    orders = _orders(c, buy_cust, buy_t, s_day, t_start, cfg, rng_buy)
     l_order, l_prod, l_qty = _order_lines(orders.value_amt, cat, pairs, cfg, rng_lines)
     tx, dirt_stats = _assemble_transactions(
         TransactionInputs(orders, l_order, l_prod, l_qty, cat, cfg, t_end), rng_dirt
@@ -88,20 +99,31 @@ def simulate_crm(n_customers: int, start: str, end: str, seed: int,
     tx = tx[_TX_COLUMNS]
 
     has_drop, drop_ns = _dropout_ns(t_drop, t_start, cfg)
-    k = orders.n_customer_orders
-    feedback = _feedback(c, orders.cust[:k], orders.ns[:k], drop_ns, has_drop, t_end, cfg,
-                         rng_fb, src_ids)
+    # surveys follow the purchases without the campaign (the same orders when it is off)
+    fb_cust = np.concatenate([np.arange(n), rep_cust])
+    fb_ns = _virtual_to_ns(np.concatenate([c["t0"], rep_t]), t_start, cfg)
+    feedback = _feedback(c, fb_cust, fb_ns, drop_ns, has_drop, t_end, cfg, rng_fb, src_ids)
     interactions = _interactions(c, customers, drop_ns, has_drop, t_start, t_end, n_days, cfg,
                                  rng_int, src_ids)
     opportunities, funnel_truth = _opportunities(c, t_start, t_end, n_days, cfg, rng_opp,
                                                  src_ids)
+    ret_truth = ret_facts = campaign = None
+    if draw is not None:
+        ret_truth = retention_truth(c, t_drop, s_day, n_days, cfg)
+        ret_facts = _retention_facts(draw, ret_truth, t_start, cfg)
+        k = orders.n_customer_orders
+        line_rev = l_qty * cat["price_amt"].to_numpy()[l_prod]
+        o_rev = np.bincount(l_order, weights=line_rev, minlength=len(orders.cust))[:k]
+        campaign = _retention_table(draw, orders.cust[:k], orders.ns[:k], o_rev, t_start,
+                                    src_ids)
     gt_cust, truth = _ground_truth(TruthInputs(
         c, customers, rep_cust, drop_ns, has_drop, t_end, cfg, cat, pairs, funnel_truth,
-        dirt_stats, seed, start, end, n,
+        dirt_stats, seed, start, end, n, ret_truth, ret_facts,
     ))
     log.info("synthetic CRM: %d customers, %d orders, %d raw lines", n, len(orders.cust),
              len(tx))
-    return SyntheticCRM(tx, customers, interactions, feedback, opportunities, gt_cust, truth)
+    return SyntheticCRM(tx, customers, interactions, feedback, opportunities, gt_cust, truth,
+                        campaign)
 
 
 def lines_per_customer(start: str, end: str, seed: int = 0, n_pilot: int = 3000,
@@ -124,12 +146,15 @@ def n_customers_for_lines(target_lines: int, start: str = "2009-12-01",
 
 def write_synthetic(crm: SyntheticCRM, raw_dir: str | Path) -> list[Path]:
     """Write the raw files read by :mod:`helpers.data.adapters.synthetic` (byte-identical for the
-    same ``crm``): ``<table>.parquet`` for :data:`RAW_FILES` and ``ground_truth.json``."""
+    same ``crm``): ``<table>.parquet`` for :data:`RAW_FILES`, ``campaign.parquet`` when the
+    retention campaign ran, and ``ground_truth.json``."""
     if not isinstance(crm, SyntheticCRM):
         raise ValueError(f"write_synthetic: expected a SyntheticCRM, got {type(crm).__name__}")
     raw_dir = Path(raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
     out = [files.write_parquet(getattr(crm, name), raw_dir / f"{name}.parquet")
            for name in RAW_FILES]
+    if crm.campaign is not None:
+        out.append(files.write_parquet(crm.campaign, raw_dir / "campaign.parquet"))
     out.append(files.write_json(crm.truth, raw_dir / "ground_truth.json"))
     return out

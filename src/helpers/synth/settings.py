@@ -111,6 +111,13 @@ class SynthConfig:
     n_reps: int = 8
     stage_pass_rates: tuple[float, ...] = (0.6, 0.55, 0.6, 0.5)
     rep_skill_spread: float = 0.8
+    # randomised retention campaign (off while retention_share = 0; see touches._campaign_truth)
+    retention_share: float = 0.0  # share of eligible customers treated
+    retention_weeks_before_end: float = 26.0  # campaign day: this many weeks before the end
+    retention_window_weeks: float = 13.0  # outcome window after the campaign day
+    retention_lift: float = 0.35  # P(a treated non-buyer buys because of it), mid frequency
+    retention_lift_width: float = 0.8  # width of the lift bump in the frequency z-score
+    retention_dog_rate: float = 0.25  # P(a treated sleeping dog lapses at the campaign)
     # descriptor tilts: (shares, betas) in the order of CHANNELS / INCOME_BANDS / AGE_BANDS
     channel_shares: tuple[float, ...] = (0.3, 0.2, 0.15, 0.12, 0.08, 0.15)
     channel_betas: tuple[float, ...] = (0.0, -0.2, 0.3, -0.6, 0.8, 0.2)
@@ -128,7 +135,8 @@ class SynthConfig:
                      "partial_cancel_share", "postage_rate_uk", "postage_rate_abroad",
                      "manual_rate", "free_sample_rate", "duplicate_line_rate", "survey_rate",
                      "email_send_prob", "open_prob_alive", "open_prob_dead", "click_prob",
-                     "opp_customer_share", "assoc_prob"):
+                     "opp_customer_share", "assoc_prob", "retention_share",
+                     "retention_lift", "retention_dog_rate"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"SynthConfig.{name}={v}: must be a probability in [0, 1]")
@@ -152,6 +160,14 @@ class SynthConfig:
             raise ValueError(f"SynthConfig.n_products={self.n_products}: at most {n_max}")
         if not self.close_hour > self.open_hour:
             raise ValueError("SynthConfig.close_hour must be after open_hour")
+        if not (self.retention_window_weeks > 0 and self.retention_lift_width > 0
+                and self.retention_weeks_before_end >= self.retention_window_weeks):
+            raise ValueError(
+                "SynthConfig.retention_*: need retention_window_weeks > 0, "
+                "retention_lift_width > 0 and retention_weeks_before_end >= "
+                f"retention_window_weeks (got {self.retention_window_weeks}, "
+                f"{self.retention_lift_width}, {self.retention_weeks_before_end})"
+            )
         if self.n_reps < 1:
             raise ValueError(f"SynthConfig.n_reps={self.n_reps}: must be >= 1")
         for shares, betas, labels in (
@@ -167,7 +183,8 @@ class SynthConfig:
 
 @dataclass
 class SyntheticCRM:
-    """The generated raw tables (keyed by ``source_customer_id``) and the ground truth."""
+    """The generated raw tables (keyed by ``source_customer_id``) and the ground truth;
+    ``campaign`` is the randomised retention campaign, present when ``retention_share > 0``."""
 
     transactions: pd.DataFrame
     customers: pd.DataFrame
@@ -176,6 +193,7 @@ class SyntheticCRM:
     opportunities: pd.DataFrame
     ground_truth_customers: pd.DataFrame
     truth: dict[str, Any]
+    campaign: pd.DataFrame | None = None  # the retention campaign (None when it is off)
 
 
 def _config(config: dict[str, Any]) -> SynthConfig:

@@ -1,8 +1,9 @@
 """Touches of the synthetic CRM beyond purchases: surveys, marketing and service interactions,
-and sales opportunities owned by reps of different skill."""
+sales opportunities owned by reps of different skill, and the randomised retention campaign."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from helpers.data.schema import FUNNEL_STAGES
 from helpers.synth.arrays import _strings
 from helpers.synth.seasons import _virtual_to_ns
 from helpers.synth.settings import CHANNELS, NS_PER_DAY, SynthConfig
+from helpers.synth.truth import retention_days, retention_rates
 
 # one block of interaction rows: (customer, campaign index, time ns, kind code, channel code)
 _Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -182,3 +184,112 @@ def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Ti
     truth = {rep: dict(zip(names, map(float, rates[i]), strict=True))
              for i, rep in enumerate(reps)}
     return opp, truth
+
+
+@dataclass(frozen=True)
+class RetentionDraw:
+    """The randomised retention campaign as drawn: its day and who was treated, won or lapsed."""
+
+    day: int  # virtual day of the campaign (midnight)
+    window: int  # outcome window, days
+    eligible: np.ndarray  # bool per customer: acquired before the campaign day
+    treated: np.ndarray  # bool per customer
+    won: np.ndarray  # bool: treated, no purchase in the window otherwise, bought once because of it
+    lapsed: np.ndarray  # bool: treated sleeping dog with no purchase from the campaign day on
+
+
+def _retention_draw(c: dict[str, np.ndarray], rep_cust: np.ndarray, rep_t: np.ndarray,
+                    n_days: int, s_day: np.ndarray, cfg: SynthConfig,
+                    rng: np.random.Generator) -> tuple[RetentionDraw, np.ndarray, np.ndarray]:
+    """Randomise the campaign and apply its effect to the repeat purchases.
+
+    Eligible customers (acquired before the campaign day) are treated with probability
+    ``retention_share``. A treated customer with no purchase in the outcome window buys once in
+    it (day weighted by the season) with probability ``q``; a treated sleeping dog loses every
+    purchase from the campaign day on with probability ``d`` (:func:`retention_rates`).
+    Control customers' purchases are left as they are.
+
+    Returns
+    -------
+    (draw, rep_cust, rep_t)
+        The draw and the repeat purchases with the effect applied, sorted by customer and time.
+    """
+    day, window = retention_days(n_days, cfg)
+    n = len(c["lam"])
+    u_treat, u_effect, u_day, u_frac = (rng.random(n) for _ in range(4))
+    eligible = c["t0"] < day
+    treated = eligible & (u_treat < cfg.retention_share)
+    dog, q, d = retention_rates(c, cfg)
+    in_window = (rep_t >= day) & (rep_t < day + window)
+    bought = np.bincount(rep_cust[in_window], minlength=n) > 0
+    won = treated & ~bought & (u_effect < q)
+    lapsed = treated & dog & (u_effect < d)
+    s_w = s_day[day:day + window]
+    won_t = day + np.searchsorted(np.cumsum(s_w) / s_w.sum(), u_day * (1 - 1e-12)) + u_frac * 0.999
+    keep = ~(lapsed[rep_cust] & (rep_t >= day))
+    cust = np.concatenate([rep_cust[keep], np.flatnonzero(won)])
+    t = np.concatenate([rep_t[keep], won_t[won]])
+    order = np.lexsort((t, cust))
+    return RetentionDraw(day, window, eligible, treated, won, lapsed), cust[order], t[order]
+
+
+def _retention_table(draw: RetentionDraw, o_cust: np.ndarray, o_ns: np.ndarray,
+                     o_revenue: np.ndarray, t_start: pd.Timestamp,
+                     src_ids: np.ndarray) -> pd.DataFrame:
+    """The ``campaign`` table: one row per eligible customer with the outcome in the window.
+
+    Parameters
+    ----------
+    o_cust, o_ns, o_revenue
+        Customer index, time (datetime64[ns]) and revenue (Σ quantity × list price of its
+        product lines, GBP) of every customer order as written to the transactions.
+
+    Returns
+    -------
+    DataFrame
+        ``source_customer_id``, ``campaign_ts`` (the campaign day's midnight),
+        ``outcome_end_ts`` (exclusive end of the outcome window), ``treated``,
+        ``purchased_in_window``, ``orders_in_window``, ``revenue_in_window_amt`` (GBP, before
+        cancellations).
+    """
+    n = len(draw.eligible)
+    c_ns = t_start.value + draw.day * NS_PER_DAY
+    e_ns = c_ns + draw.window * NS_PER_DAY
+    ns = o_ns.astype(np.int64)
+    w = (ns >= c_ns) & (ns < e_ns)
+    n_orders = np.bincount(o_cust[w], minlength=n)
+    revenue = np.bincount(o_cust[w], weights=o_revenue[w], minlength=n)
+    idx = np.flatnonzero(draw.eligible)
+    return pd.DataFrame(
+        {
+            "source_customer_id": _strings(src_ids, idx),
+            "campaign_ts": np.full(len(idx), c_ns).astype("datetime64[ns]"),
+            "outcome_end_ts": np.full(len(idx), e_ns).astype("datetime64[ns]"),
+            "treated": draw.treated[idx],
+            "purchased_in_window": n_orders[idx] > 0,
+            "orders_in_window": n_orders[idx].astype(np.int64),
+            "revenue_in_window_amt": np.round(revenue[idx], 2),
+        }
+    )
+
+
+def _retention_facts(draw: RetentionDraw, truth: dict[str, np.ndarray], t_start: pd.Timestamp,
+                     cfg: SynthConfig) -> dict[str, Any]:
+    """The campaign's entry in ``ground_truth.json``: design, counts and mean true effects."""
+    el = draw.eligible
+    return {
+        "campaign_ts": str(t_start + pd.Timedelta(days=draw.day)),
+        "outcome_end_ts": str(t_start + pd.Timedelta(days=draw.day + draw.window)),
+        "window_days": int(draw.window),
+        "treated_share": cfg.retention_share,
+        "n_eligible": int(el.sum()),
+        "n_treated": int(draw.treated.sum()),
+        "n_won": int(draw.won.sum()),
+        "n_lapsed": int(draw.lapsed.sum()),
+        "mean_true_uplift_purchase": float(np.mean(truth["true_uplift_purchase"][el])),
+        "mean_true_uplift_revenue_amt": float(np.mean(truth["true_uplift_revenue_amt"][el])),
+        "rule": ("treated non-buyers in the window buy once with q = lift * exp(-z_lambda^2 / "
+                 "(2 width^2)); sleeping dogs (high income, z_lambda > 0.5) lapse at the "
+                 "campaign with probability dog_rate; surveys, interactions and the other "
+                 "ground-truth columns follow the purchases without the campaign"),
+    }

@@ -14,7 +14,7 @@ from scipy import stats
 from helpers.data.schema import FUNNEL_STAGES
 from helpers.synth.arrays import _strings
 from helpers.synth.seasons import seasonal_intensity
-from helpers.synth.settings import SEGMENTS, SynthConfig
+from helpers.synth.settings import INCOME_BANDS, SEGMENTS, SynthConfig
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class TruthInputs:
     start: str
     end: str
     n: int  # customers
+    retention: dict[str, np.ndarray] | None = None  # retention_truth(...) when the campaign ran
+    retention_facts: dict[str, Any] | None = None  # its day, window, shares and counts
 
 
 def expected_purchases(lam_per_week: np.ndarray, p: np.ndarray,
@@ -74,6 +76,7 @@ def _customer_truth(inp: TruthInputs, w52: float) -> pd.DataFrame:
             "true_expected_purchases_52w": e_x,
             "true_expected_value_52w_amt": e_x * mean_spend,
             "true_satisfaction": -0.8 * c["z_p"] + 0.6 * c["sat_noise"],
+            **(inp.retention or {}),
         }
     )
 
@@ -82,7 +85,8 @@ def _truth_summary(inp: TruthInputs, w52: float) -> dict[str, Any]:
     """The planted facts of ``ground_truth.json`` (parameters, pairs, funnel, dirt, config)."""
     cfg, cat = inp.cfg, inp.cat
     cfg_dict = {k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in dataclasses.asdict(cfg).items()}
+                for k, v in dataclasses.asdict(cfg).items()
+                if inp.retention is not None or not k.startswith("retention_")}
     code = cat["stock_code"].to_numpy()
     return {
         "seed": int(inp.seed),
@@ -109,6 +113,7 @@ def _truth_summary(inp: TruthInputs, w52: float) -> dict[str, Any]:
         "share_alive_at_end": float((~inp.has_drop).mean()),
         "product_categories": dict(zip(map(str, code), map(str, cat["category"]), strict=True)),
         "config": cfg_dict,
+        **({"retention_campaign": inp.retention_facts} if inp.retention_facts else {}),
     }
 
 
@@ -117,3 +122,86 @@ def _ground_truth(inp: TruthInputs) -> tuple[pd.DataFrame, dict[str, Any]]:
     next_year = pd.date_range(inp.t_end, periods=364, freq="D")
     w52 = float(seasonal_intensity(next_year, inp.cfg).sum() / 7.0)
     return _customer_truth(inp, w52), _truth_summary(inp, w52)
+
+
+# -------------------------------------------------------------------- retention campaign truth
+SLEEPING_DOG_INCOME = "high"  # sleeping dogs: high-income customers ...
+SLEEPING_DOG_MIN_Z_LAMBDA = 0.5  # ... whose purchase rate lies above this z-score
+
+
+def retention_days(n_days: int, cfg: SynthConfig) -> tuple[int, int]:
+    """Virtual day of the retention campaign (its midnight) and the outcome window in days.
+
+    The campaign lies ``retention_weeks_before_end`` weeks before the exclusive end of the
+    window; the outcome window is ``retention_window_weeks`` weeks from that day.
+    """
+    day = n_days - int(round(cfg.retention_weeks_before_end * 7))
+    window = int(round(cfg.retention_window_weeks * 7))
+    if day < 1:
+        raise ValueError(
+            f"SynthConfig.retention_weeks_before_end={cfg.retention_weeks_before_end}: the "
+            f"campaign would fall before the start of a {n_days}-day window; lower it"
+        )
+    return day, window
+
+
+def retention_rates(c: dict[str, np.ndarray],
+                    cfg: SynthConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who is a sleeping dog and the two planted effect probabilities per customer.
+
+    Returns
+    -------
+    (dog, q, d)
+        ``dog``: high-income customers with ``z_λ > 0.5`` (frequent buyers who resent the
+        contact); ``q = retention_lift · exp(-z_λ² / (2 · retention_lift_width²))`` (0 for
+        dogs): the probability that a treated customer with no purchase in the outcome window
+        buys once because of the campaign, largest at mid frequency; ``d = retention_dog_rate``
+        for dogs (0 otherwise): the probability that a treated dog lapses at the campaign (no
+        purchase from the campaign day on).
+    """
+    dog = (c["income"] == INCOME_BANDS.index(SLEEPING_DOG_INCOME)) & (
+        c["z_lam"] > SLEEPING_DOG_MIN_Z_LAMBDA)
+    bump = np.exp(-0.5 * (c["z_lam"] / cfg.retention_lift_width) ** 2)
+    q = np.where(dog, 0.0, cfg.retention_lift * bump)
+    d = np.where(dog, cfg.retention_dog_rate, 0.0)
+    return dog, q, d
+
+
+def retention_truth(c: dict[str, np.ndarray], t_drop: np.ndarray, s_day: np.ndarray,
+                    n_days: int, cfg: SynthConfig) -> dict[str, np.ndarray]:
+    """The planted effect of the retention campaign per customer, given the latent state.
+
+    With ``Λ`` = the integrated intensity of the outcome window in weeks (Σ s(d) / 7) and
+    ``A`` = alive at the campaign day (no drop-out before it), the chance of a purchase in the
+    window without the campaign is ``P0 = A (1 - exp(-λ Λ))`` (drop-out only follows a
+    purchase), with it ``P1 = P0 (1 - d) + (1 - P0) q`` (:func:`retention_rates`); expected
+    window revenue without it ``R0 = A E[X] m`` with ``E[X]`` = :func:`expected_purchases` over
+    ``Λ`` and ``m = p / ν`` the mean spend per order; the revenue uplift is
+    ``(1 - P0) q m - d R0`` (a won customer buys one order, a lapsed dog loses all).
+
+    Returns
+    -------
+    dict of arrays per customer (NaN where not eligible, i.e. acquired on or after the
+    campaign day): ``campaign_eligible``, ``true_sleeping_dog``, ``true_p_purchase_control``,
+    ``true_p_purchase_treated``, ``true_uplift_purchase``,
+    ``true_expected_revenue_control_amt``, ``true_uplift_revenue_amt``.
+    """
+    day, window = retention_days(n_days, cfg)
+    lam_w = float(s_day[day:day + window].sum() / 7.0)
+    eligible = c["t0"] < day
+    alive = eligible & (np.isnan(t_drop) | (np.nan_to_num(t_drop, nan=np.inf) >= day))
+    dog, q, d = retention_rates(c, cfg)
+    p0 = np.where(alive, -np.expm1(-c["lam"] * lam_w), 0.0)
+    p1 = p0 * (1.0 - d) + (1.0 - p0) * q
+    m = cfg.spend_p / c["nu"]
+    r0 = np.where(alive, expected_purchases(c["lam"], c["p"], lam_w), 0.0) * m
+    nan = np.where(eligible, 1.0, np.nan)
+    return {
+        "campaign_eligible": eligible,
+        "true_sleeping_dog": dog,
+        "true_p_purchase_control": p0 * nan,
+        "true_p_purchase_treated": p1 * nan,
+        "true_uplift_purchase": (p1 - p0) * nan,
+        "true_expected_revenue_control_amt": r0 * nan,
+        "true_uplift_revenue_amt": ((1.0 - p0) * q * m - d * r0) * nan,
+    }
