@@ -23,6 +23,7 @@ def _page(body: str) -> str:
     ("<td>NaN</td>", "nan"),
     ("<pre>/work/main/.venv/lib/python3.11/site-packages/tqdm/auto.py:21</pre>", "local path"),
     ("<pre>TqdmWarning: IProgress not found</pre>", "warning"),
+    ("<td>VIP treatment for the high tier: account manag...</td>", "truncated cell"),
 ])
 def test_each_problem_is_found(body, kind):
     found = audit.report_problems(_page(body))
@@ -30,7 +31,8 @@ def test_each_problem_is_found(body, kind):
 
 
 def test_clean_page_and_code_cells_are_not_flagged():
-    body = "<td>5,230,851</td><td>0.1085</td><td>&lt; 0.0001</td><p>Finance and nanotech; 3e4x</p>"
+    body = ("<td>5,230,851</td><td>0.1085</td><td>&lt; 0.0001</td><p>Finance and nanotech; 3e4x</p>"
+            "<td>...</td><p>and so on...</p>")
     assert audit.report_problems(_page(body)) == []
 
 
@@ -39,3 +41,16 @@ def test_committed_reports_read_cleanly(page):
     """The curated Online Retail II reports: re-render them (make all, make reports) after a
     change that puts NaN, 1e+06-style numbers, paths or warnings into a page."""
     assert audit.report_problems(page.read_text(encoding="utf-8")) == []
+
+
+def test_apply_style_shows_cell_text_in_full():
+    import pandas as pd
+
+    from helpers.plots import apply_style, frame_html
+
+    long = "VIP treatment for the high tier: account manager, early access, no discounts"
+    with pd.option_context("display.max_colwidth", 50):
+        assert audit.report_problems(_page(frame_html(pd.DataFrame({"a": [long]}))))
+        apply_style("GBP")
+        html = frame_html(pd.DataFrame({"a": [long]}))
+    assert long in html and audit.report_problems(_page(html)) == []

@@ -28,6 +28,10 @@ extreme_quantity      quantity above ``max_quantity`` (bulk one-offs that would 
 
 Lines without a customer id are KEPT (they are real revenue) and counted in the ledger as
 ``kept_without_customer``; customer-level analyses drop them.
+
+``cancelled_original`` uses hindsight: at a past cutoff before the cancellation the purchase was
+real. Backtests see the data as known at their cutoff with :func:`as_of` (notebook 01 writes the
+reversed purchases as ``reversed_purchases``, :func:`helpers.data.ingest.reversed_purchases`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from helpers.data.rules import (  # noqa: F401  (re-exported: the rules are part
     VALUE_COLUMNS,
     CleaningRules,
 )
+from helpers.data.schema import require_columns
 
 log = logging.getLogger(__name__)
 
@@ -240,3 +245,80 @@ def customers_lost(kept: pd.DataFrame, quarantine: pd.DataFrame,
     out = combos.value_counts()
     out.index.name, out.name = "reasons of all their lines", "customers"
     return out.sort_values(ascending=False, kind="stable")
+
+
+def as_of(lines: pd.DataFrame, reversed_lines: pd.DataFrame | None,
+          cutoff: pd.Timestamp | str) -> pd.DataFrame:
+    """Order lines as they were known at ``cutoff``: the kept lines plus every reversed
+    purchase bought before the cutoff and cancelled on or after it.
+
+    Cleaning removes a purchase that a later cancellation reverses (``cancelled_original``),
+    with hindsight: at a past cutoff the cancellation had not happened yet and the purchase was
+    a real one. A backtest at ``cutoff`` should therefore see it. Lines on or after the cutoff
+    (what a backtest labels or scores) are returned unchanged.
+
+    Parameters
+    ----------
+    lines
+        Canonical ``order_lines`` (needs ``order_ts``; ``line_id`` breaks ties in the order
+        and must not repeat a reversed line's; other columns are carried through).
+    reversed_lines
+        ``reversed_purchases`` from notebook 01 (:func:`helpers.data.ingest.reversed_purchases`):
+        the columns of ``lines`` plus ``reversed_ts``, the matched cancellation's timestamp.
+        ``None`` or empty (no matching rule ran, or an older interim folder): ``lines`` as given.
+    cutoff
+        The backtest's cutoff; a purchase is restored when ``order_ts < cutoff <= reversed_ts``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``lines`` (their dtypes, categoricals aside), sorted by ``order_ts``
+        then ``line_id`` as canonical order lines are, with a fresh index; ``lines`` itself
+        when nothing is restored.
+
+    Examples
+    --------
+    >>> kept = pd.DataFrame({"line_id": [1], "order_ts": pd.to_datetime(["2010-01-05"])})
+    >>> rev = pd.DataFrame({"line_id": [2], "order_ts": pd.to_datetime(["2010-01-10"]),
+    ...                     "reversed_ts": pd.to_datetime(["2010-01-20"])})
+    >>> as_of(kept, rev, "2010-01-15")["line_id"].tolist()
+    [1, 2]
+    >>> as_of(kept, rev, "2010-01-25")["line_id"].tolist()
+    [1]
+    """
+    require_columns(lines, ("order_ts",), "as_of: lines")
+    if reversed_lines is None or len(reversed_lines) == 0:
+        return lines
+    require_columns(reversed_lines, [*lines.columns, "reversed_ts"],
+                    "as_of: reversed_lines (reversed_purchases.parquet from notebook 01)")
+    known = restored_at(reversed_lines, cutoff)
+    if known.empty:
+        return lines
+    order = ["order_ts", "line_id"] if "line_id" in lines.columns else ["order_ts"]
+    if "line_id" in lines.columns:
+        clash = np.intersect1d(known["line_id"].to_numpy(), lines["line_id"].to_numpy())
+        if len(clash):
+            raise ValueError(
+                f"as_of: line_id(s) {clash[:5].tolist()} are both kept and reversed; lines and "
+                "reversed_lines must come from the same run of notebook 01")
+    restored = known[list(lines.columns)].astype(
+        {c: t for c, t in lines.dtypes.items() if not isinstance(t, pd.CategoricalDtype)})
+    out = pd.concat([lines, restored], ignore_index=True)
+    return out.sort_values(order, kind="mergesort").reset_index(drop=True)
+
+
+def restored_at(reversed_lines: pd.DataFrame | None, cutoff: pd.Timestamp | str) -> pd.DataFrame:
+    """The reversed purchases :func:`as_of` adds at ``cutoff``: bought before it, cancelled on
+    or after it (``order_ts < cutoff <= reversed_ts``). ``None`` gives an empty frame.
+
+    >>> rev = pd.DataFrame({"order_ts": pd.to_datetime(["2010-01-10", "2010-01-10"]),
+    ...                     "reversed_ts": pd.to_datetime(["2010-01-12", "2010-01-20"])})
+    >>> len(restored_at(rev, "2010-01-15")), len(restored_at(None, "2010-01-15"))
+    (1, 0)
+    """
+    if reversed_lines is None:
+        return pd.DataFrame()
+    require_columns(reversed_lines, ("order_ts", "reversed_ts"), "restored_at: reversed_lines")
+    cut = pd.Timestamp(cutoff)
+    keep = (reversed_lines["order_ts"] < cut) & (reversed_lines["reversed_ts"] >= cut)
+    return reversed_lines[keep]

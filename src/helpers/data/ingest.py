@@ -9,6 +9,8 @@ Flow (``make data`` then notebook 01)::
                                    tables keyed by the source's customer id
     cleaning.clean(lines)       -> kept lines, quarantine with reasons, reconciled ledger
     build_canonical(...)        -> the tables of helpers.data.schema with surrogate customer ids
+                                   (with the quarantine: also reversed_purchases, the purchases
+                                   a later cancellation reversed, for as-of backtests)
 
 A new source (another CRM export) is one adapter module in ``helpers/adapters`` with a
 ``read(raw_dir) -> SourceData`` function, registered in :data:`ADAPTERS`.
@@ -18,17 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import urllib.error
 import urllib.request
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.data import schema
+from helpers.data import cleaning, schema
 from helpers.data.mapping import InputError
 from helpers.data.rules import CleaningRules
 
@@ -325,6 +328,83 @@ def _order_lines(kept: pd.DataFrame, to_id: dict[str, int]) -> pd.DataFrame:
     return lines.reset_index(drop=True)
 
 
+REVERSED_DETAIL = re.compile(r"^reversed by line (\d+)$")
+"""The ``detail`` of a ``cancelled_original`` quarantine line: the cancellation's ``line_id``."""
+
+
+def reversed_purchases(
+    quarantine: pd.DataFrame, customer_map: pd.DataFrame, rules: CleaningRules
+) -> pd.DataFrame:
+    """Purchases removed because a later cancellation reversed them, as order lines.
+
+    Cleaning removes such a purchase (``cancelled_original``) with hindsight; a backtest at a
+    cutoff between the purchase and its cancellation should still see it
+    (:func:`helpers.data.cleaning.as_of`). Built in pandas from the quarantine, so the table is
+    the same whichever engine ran the rules.
+
+    Only purchases the other rules would have kept are returned: each reversed line is run
+    through the same ``rules`` with cancellation matching off (embedded engine), so a reversed
+    postage line or zero-price line (``non_product``, ``non_positive_price``, ...) stays out.
+
+    Parameters
+    ----------
+    quarantine
+        :class:`helpers.data.cleaning.CleanResult`'s quarantine (``line_id``, ``reason``,
+        ``detail`` and the source-standard columns, ``source_customer_id`` included).
+    customer_map
+        ``source_customer_id -> customer_id`` of the kept lines (:func:`assign_customer_ids`).
+        A customer whose every purchase was reversed has no id there; such customers get ids
+        after the map's largest, in order of first reversed purchase (then source id), here
+        only: ``customer_map`` and ``customers`` stay as the kept lines make them.
+    rules
+        The rules the data were cleaned with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``order_lines`` columns (same ids as kept lines would get: ``order_id`` =
+        invoice, ``product_id`` = stock code, ``customer_id`` surrogate) plus ``reversed_ts``
+        (the matched cancellation's ``invoice_ts``), sorted by ``order_ts`` then ``line_id``.
+        Empty (same columns) when no purchase was reversed.
+    """
+    schema.require_columns(quarantine, ("line_id", "reason", "detail", *RAW_COLUMNS),
+                           "reversed_purchases: quarantine")
+    schema.require_columns(customer_map, ("source_customer_id", "customer_id"),
+                           "reversed_purchases: customer_map")
+    rev = quarantine[(quarantine["reason"] == "cancelled_original")
+                     & quarantine["source_customer_id"].notna()]
+    cancel_id = rev["detail"].astype("string").str.extract(REVERSED_DETAIL, expand=False)
+    if cancel_id.isna().any():
+        bad = rev.loc[cancel_id.isna(), ["line_id", "detail"]].head(3).to_dict("records")
+        raise ValueError(f"reversed_purchases: cancelled_original line(s) without "
+                         f"'reversed by line N' in detail: {bad}")
+    cancel_ts = quarantine.set_index("line_id")["invoice_ts"]
+    reversed_ts = cancel_id.astype("int64").map(cancel_ts)
+    if reversed_ts.isna().any():
+        missing = cancel_id[reversed_ts.isna()].head(3).tolist()
+        raise ValueError(f"reversed_purchases: cancellation line(s) {missing} named in detail "
+                         "are not in the quarantine")
+    rev = rev.assign(reversed_ts=reversed_ts.astype("datetime64[ns]"))
+    if len(rev):  # the rules after cancelled_original, on these lines alone
+        later = cleaning.clean(rev[list(RAW_COLUMNS)], replace(rules, match_cancellations=False))
+        n_out = len(rev) - len(later.kept)
+        if n_out:
+            log.info("reversed_purchases: %d reversed line(s) left out (other rules: %s)", n_out,
+                     later.quarantine["reason"].value_counts().to_dict())
+        rev = rev.iloc[later.kept["line_id"].to_numpy() - 1]
+    to_id = dict(zip(customer_map["source_customer_id"], customer_map["customer_id"],
+                     strict=True))
+    unknown = rev[~rev["source_customer_id"].isin(to_id.keys())]
+    first = (unknown.groupby("source_customer_id")["invoice_ts"].min().reset_index()
+             .sort_values(["invoice_ts", "source_customer_id"], kind="mergesort"))
+    start = int(customer_map["customer_id"].max()) if len(customer_map) else 0
+    to_id.update(zip(first["source_customer_id"], range(start + 1, start + 1 + len(first)),
+                     strict=True))
+    lines = _order_lines(rev, to_id)
+    lines["reversed_ts"] = lines["line_id"].map(rev.set_index("line_id")["reversed_ts"])
+    return lines.astype({"reversed_ts": "datetime64[ns]"})
+
+
 def _orders(lines: pd.DataFrame) -> pd.DataFrame:
     """The ``orders`` table: one row per order with lines, units and revenue (GBP)."""
     orders = (
@@ -487,6 +567,8 @@ def build_canonical(
     kept: pd.DataFrame,
     source: SourceData,
     categorise=None,
+    quarantine: pd.DataFrame | None = None,
+    rules: CleaningRules | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Build and validate the canonical tables from cleaned lines and the source's extras.
 
@@ -498,6 +580,13 @@ def build_canonical(
         The adapter output (for the optional tables and customer master).
     categorise
         Function ``products -> Series`` of categories; default: a coarse keyword rule.
+    quarantine
+        The cleaning's quarantine (:class:`helpers.data.cleaning.CleanResult`): when given, the
+        tables include ``reversed_purchases`` (:func:`reversed_purchases`), which backtests use
+        to see the data as it was at their cutoff.
+    rules
+        The rules the lines were cleaned with (default ``source.rules``); used with
+        ``quarantine`` only.
 
     Raises
     ------
@@ -508,8 +597,9 @@ def build_canonical(
     Returns
     -------
     dict
-        ``order_lines``, ``orders``, ``customers``, ``products``, ``customer_map`` and any optional
-        tables (``interactions``, ``feedback``, ``opportunities``, ``ground_truth_customers``).
+        ``order_lines``, ``orders``, ``customers``, ``products``, ``customer_map``,
+        ``reversed_purchases`` (with ``quarantine`` only) and any optional tables
+        (``interactions``, ``feedback``, ``opportunities``, ``ground_truth_customers``).
     """
     if len(kept) == 0:
         label = ", ".join(map(str, source.files["file"])) if len(source.files) else "source"
@@ -525,10 +615,15 @@ def build_canonical(
         "products": product_table(lines, kept, categorise),
         "customer_map": cmap,
     }
+    if quarantine is not None:
+        out["reversed_purchases"] = reversed_purchases(quarantine, cmap, rules or source.rules)
     out.update(_optional_tables(source, to_id))
     for name, df in out.items():
         if name in schema.TABLES:
             schema.validate(df, name, source=f"canonical {name}")
+    if "reversed_purchases" in out:
+        schema.validate(out["reversed_purchases"].drop(columns="reversed_ts"), "order_lines",
+                        source="canonical reversed_purchases")
     return out
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
+from helpers.data.cleaning import as_of
 from helpers.models import churn, metrics, spend
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def churn_backtest(
     lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int, model: str,
     params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
     products: pd.DataFrame | None = None, level: float = 0.95, calibrate: bool = False,
+    reversed_lines: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Train at ``cutoff - H`` and test at ``cutoff`` for each cutoff, with the given model, and
     compare it with the BG/NBD baseline (:data:`helpers.models.churn.BASELINE`, fitted at the
@@ -42,7 +44,9 @@ def churn_backtest(
     differences are 0). ``calibrate`` fits the model as
     :func:`helpers.models.churn.fit_model` does for deployment (isotonic). Customers are
     resampled jointly for both scores (``n_boot`` draws per
-    cutoff, percentile intervals at ``level``).
+    cutoff, percentile intervals at ``level``). Each data set is built from the lines as known
+    at its own cutoff (:func:`helpers.data.cleaning.as_of` with ``reversed_lines``, notebook 01's
+    ``reversed_purchases``; ``None``: the cleaned lines as given).
 
     Returns
     -------
@@ -61,12 +65,14 @@ def churn_backtest(
     rows, draws = [], []
     q = [(1 - level) / 2, (1 + level) / 2]
     for c in test_cutoffs:
-        x_te, y_te = churn.build_dataset(lines, c, horizon_days, products=products)
+        x_te, y_te = churn.build_dataset(as_of(lines, reversed_lines, c), c, horizon_days,
+                                         products=products)
         base = x_te[churn.BASELINE_FEATURE].to_numpy()
         if model == churn.BASELINE:
             p = base
         else:
-            x_tr, y_tr = churn.build_dataset(lines, c - pd.Timedelta(days=horizon_days),
+            c_tr = c - pd.Timedelta(days=horizon_days)
+            x_tr, y_tr = churn.build_dataset(as_of(lines, reversed_lines, c_tr), c_tr,
                                              horizon_days, products=products)
             fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs,
                                   calibrate=calibrate)
@@ -111,15 +117,20 @@ def churn_backtest(
 def spend_backtest(
     lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int,
     params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
+    reversed_lines: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """XGBoost spend model vs "same as last period" at each cutoff: MAE (GBP) with bootstrap
-    intervals (customers resampled) and Spearman rank correlation."""
+    intervals (customers resampled) and Spearman rank correlation. Each data set is built from
+    the lines as known at its own cutoff (:func:`helpers.data.cleaning.as_of` with
+    ``reversed_lines``; ``None``: the cleaned lines as given)."""
     rows = []
     for c in test_cutoffs:
-        x_tr, y_tr = spend.build_dataset(lines, c - pd.Timedelta(days=horizon_days), horizon_days)
-        x_te, y_te = spend.build_dataset(lines, c, horizon_days)
+        c_tr = c - pd.Timedelta(days=horizon_days)
+        x_tr, y_tr = spend.build_dataset(as_of(lines, reversed_lines, c_tr), c_tr, horizon_days)
+        known = as_of(lines, reversed_lines, c)
+        x_te, y_te = spend.build_dataset(known, c, horizon_days)
         pred = spend.make_xgb(params, seed, n_jobs).fit(x_tr, y_tr).predict(x_te[x_tr.columns])
-        last = spend.last_period_prediction(lines, x_te.index, c, horizon_days).to_numpy()
+        last = spend.last_period_prediction(known, x_te.index, c, horizon_days).to_numpy()
         y = y_te.to_numpy()
         mae, lo, hi = metrics.bootstrap_ci((y, pred), metrics.mae, n_boot=n_boot, seed=seed)
         mae_l, lo_l, hi_l = metrics.bootstrap_ci((y, last), metrics.mae, n_boot=n_boot, seed=seed)

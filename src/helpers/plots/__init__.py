@@ -35,6 +35,7 @@ def apply_style(currency: str = "GBP") -> None:
     # missing values as a dash (never NaN)
     pd.set_option("display.float_format", plain_number)
     pd.set_option("styler.format.na_rep", "–")
+    pd.set_option("display.max_colwidth", None)  # cell text in full (never "account manag...")
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with the notebooks

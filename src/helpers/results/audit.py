@@ -226,15 +226,22 @@ READING_PROBLEMS = {
 }
 
 
+TRUNCATED_CELL_RE = re.compile(r"\w\.\.\.\s*</td>")
+"""A table cell whose text pandas cut short (``display.max_colwidth``)."""
+
+
 def report_problems(html_text: str) -> list[tuple[str, str]]:
     """What a reader should not meet in a rendered report: ``(kind, excerpt)`` per finding.
 
     Scans the text outside code cells for scientific notation (``5.23e+06``), ``nan``/``NaT``,
-    local file paths (``/work/…``, ``site-packages``) and warnings or tracebacks.
+    local file paths (``/work/…``, ``site-packages``) and warnings or tracebacks, and the
+    tables for cells whose text was cut short (``account manag...``).
     """
+    no_code = CODE_RE.sub(" ", html_text)
+    found = [("truncated cell", no_code[max(0, m.start() - 50): m.end()].strip())
+             for m in TRUNCATED_CELL_RE.finditer(no_code)]
     text = TAG_RE.sub(" ", CODE_RE.sub(" ", STYLE_RE.sub(" ", html_text)))
     text = re.sub(r"\s+", " ", _html_mod.unescape(text))
-    found = []
     for kind, rx in READING_PROBLEMS.items():
         for m in rx.finditer(text):
             found.append((kind, text[max(0, m.start() - 50): m.end() + 30].strip()))
