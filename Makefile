@@ -33,7 +33,20 @@ $(foreach v,$(USER_VARS),$(if $(filter command environment,$(firstword $(origin 
 # $(call shq,TEXT): TEXT as one single-quoted shell word (for the one $(shell) below).
 shq = '$(subst ','\'',$(1))'
 
-PYTHON ?= python3.11
+# The interpreter `make setup` builds .venv with: PYTHON=/path/to/python if given, else the first
+# of python3.11, python3.12, python3.13 on PATH that runs and has venv/ensurepip (a pyenv shim of
+# a version pyenv has not selected is on PATH but does not run, so it is passed over; to use it,
+# pass PYTHON="$(pyenv root)/versions/3.12.1/bin/python").
+# Expanded only when a recipe uses it; `make which-python` prints the choice.
+PYTHON_VERSIONS := 3.11 3.12 3.13
+PYTHON ?=
+SETUP_PYTHON = $(eval SETUP_PYTHON := $(or $(PYTHON),$(shell for v in $(PYTHON_VERSIONS); do \
+	python$$v -c 'import venv, ensurepip, sys; print(sys.executable)' 2>/dev/null && break; done)))$(SETUP_PYTHON)
+NO_PYTHON := none of $(addprefix python,$(PYTHON_VERSIONS)) runs here (with venv and ensurepip); \
+	install one, or run make setup PYTHON=/path/to/python3.1x
+# prints "Python X.Y.Z from /path" for SETUP_PYTHON, or fails naming it
+SHOW_PYTHON = "$(SETUP_PYTHON)" -c 'import sys; print("Python", sys.version.split()[0], "from", sys.executable)' \
+	|| { echo "error: PYTHON=$(SETUP_PYTHON) does not run" >&2; exit 2; }
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATASET ?= online_retail_ii
@@ -99,7 +112,7 @@ DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CR
 	--synth-customers="$$CRM_MAKE_SYNTH_CUSTOMERS" \
 	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
-.PHONY: help setup setup-spark data all check-params demo test test-fast lint reports verify \
+.PHONY: help setup which-python setup-spark data all check-params demo test test-fast lint reports verify \
 	bench mutate privacy-scan clean clean-data FORCE
 
 help: ## list the targets
@@ -108,13 +121,17 @@ help: ## list the targets
 	@echo "  Quick start: make setup && make all CRM_DATA_DIR=/folder/with/online_retail_II/files"
 	@echo "  Offline:     make setup && make demo"
 
-setup: $(VENV)/.installed ## create .venv (Python 3.11), install pinned packages, register the kernel
+setup: $(VENV)/.installed ## create .venv (Python 3.11, 3.12 or 3.13), install pinned packages, register the kernel
+
+which-python: ## print the interpreter `make setup` would use (PYTHON=... or the first of python3.11-3.13)
+	@$(if $(SETUP_PYTHON),$(SHOW_PYTHON),echo "error: $(NO_PYTHON)" >&2; exit 2)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make setup PYTHON=/path/to/python3.11"; exit 2; }
-	$(PYTHON) -m venv $(VENV)
+	@$(if $(SETUP_PYTHON),echo -n "setup: "; $(SHOW_PYTHON),echo "error: $(NO_PYTHON)" >&2; exit 2)
+	"$(SETUP_PYTHON)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name crm-workbook --display-name "CRM workbook (Python 3.11)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name crm-workbook \
+		--display-name "CRM workbook (Python $$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))" >/dev/null
 	@touch $@
 	@echo "setup: done; kernel 'crm-workbook' registered in $(VENV)"
 
