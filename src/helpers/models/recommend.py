@@ -365,8 +365,13 @@ def ease_weights(x: sparse.spmatrix | np.ndarray, lam: float) -> np.ndarray:
 
 
 def _row_scale(sc: np.ndarray) -> np.ndarray:
-    """Scores divided by each row's largest absolute score (rows of zeros stay zero)."""
-    return sc / np.maximum(np.abs(sc).max(axis=1, keepdims=True), 1e-12)
+    """Scores divided by each row's largest absolute *finite* score (rows of zeros stay zero).
+
+    ``-inf`` (an item ruled out, as :func:`candidate_recs` marks non-positive kNN scores) stays
+    ``-inf``: scaling by an infinite maximum would turn every score into 0 and ``-inf`` into NaN.
+    """
+    finite = np.where(np.isfinite(sc), np.abs(sc), 0.0)
+    return sc / np.maximum(finite.max(axis=1, keepdims=True), 1e-12)
 
 
 def recommend_scored(history: sparse.spmatrix, weights: sparse.spmatrix | np.ndarray, k: int,
