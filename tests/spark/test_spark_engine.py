@@ -65,7 +65,8 @@ def test_customer_tables_are_identical_on_spark_and_duckdb(spark, synthetic):
     for table in datalayer.SUMMARY_TABLES:
         a, b = got["spark"][table], got["duckdb"][table]
         assert len(a) > 50, table
-        pd.testing.assert_frame_equal(a, b, check_exact=True, check_dtype=False, obj=table)
+        # same dtypes too: what 01 writes must not depend on the engine (datediff was int32)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=table)
     check = crosscheck.check_against_helpers(got["spark"], lines, cut, "W", 13)
     assert check["same_customers"].all()
     assert (check["max_abs_diff"] < 1e-6).all(), check

@@ -47,9 +47,10 @@ class Dialect:
         return f"'{body}'"
 
     def days_between(self, start: str, end: str) -> str:
-        """Whole calendar days from date ``start`` to date ``end``."""
+        """Whole calendar days from date ``start`` to date ``end``, as a 64-bit integer on both
+        engines (Spark's ``datediff`` alone gives a 32-bit one)."""
         if self.name == "spark":
-            return f"datediff({end}, {start})"
+            return f"CAST(datediff({end}, {start}) AS BIGINT)"
         return f"date_diff('day', {start}, {end})"
 
     def round_half_even(self, expr: str) -> str:
