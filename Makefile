@@ -112,7 +112,7 @@ DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CR
 	--synth-customers="$$CRM_MAKE_SYNTH_CUSTOMERS" \
 	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
-.PHONY: help setup which-python setup-spark data all check-params demo test test-fast lint reports verify \
+.PHONY: help setup which-python setup-spark data all lab check-params demo test test-fast lint reports verify \
 	bench mutate privacy-scan clean clean-data FORCE
 
 help: ## list the targets
@@ -185,6 +185,9 @@ test-fast: $(VENV)/.installed ## unit tests only, skipping the slow ones
 mutate: $(VENV)/.installed ## mutation testing of the core modules (mutmut, ~1 h on 2 cores; not in CI): bench/results/mutation.json
 	@test -x $(VENV)/bin/mutmut || $(PY) -m pip install -q -e '.[mutation]' -c constraints.txt
 	$(PY) bench/mutate.py --max-children 2
+
+lab: $(VENV)/.installed ## open JupyterLab on notebooks/ with the 'crm-workbook' kernel (after make all: the defaults read its tables)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check src tests notebooks

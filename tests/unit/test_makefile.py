@@ -175,3 +175,13 @@ def test_mapping_and_export_are_inputs_of_the_first_notebook(sandbox):
         out = dry_run()
         assert first in out, changed
         assert "helpers.cli run notebooks/07" in out, changed  # and everything after it
+
+
+def test_make_lab_opens_jupyterlab_on_the_notebooks():
+    import subprocess
+
+    out = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert "jupyter lab --notebook-dir=notebooks" in out
+    assert "lab" in subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True,
+                                   check=True).stdout
