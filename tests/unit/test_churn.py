@@ -1,10 +1,34 @@
 """Tests for helpers.models.churn: hand-worked features and labels, the leakage guard, models."""
 
+# Surviving mutants left on purpose (mutmut 3.8.1, issue 22; all equivalent: no output changes):
+# - _slug: strip("XX_XX") for strip("_"): after lower() no name has an upper-case X to strip.
+# - _boot_index: rng.integers(n, size) draws the same stream as rng.integers(0, n, size).
+# - assert_no_leakage: replace=None (falsy, = False); unit="d" (= "D"); check_exact=None or
+#   left out (pandas' default is False for the float features compared).
+# - paired_bootstrap_diff, bootstrap_score_draws: np.asarray without dtype=float (every later
+#   step casts: the draws, ranks and sklearn scores are the same); np.errstate arguments
+#   (warnings only); n1 >= 0, n0 >= 0 or "|" in the denominator guard: a one-class draw then
+#   divides 0 by 0, which is the same NaN.
+# - bgnbd_prob_no_purchase: np.asarray without dtype=float (float arithmetic follows).
+# - make_labels: the buyers' ids cast with astype(None) (float ids match the int index in isin).
+# - build_features: DataFrame(index=None) (the first column sets the same index); astype(None)
+#   ids (float ids align with the int index); gap_cv / q4_share guards ">= 0" for "> 0" (0 / 0
+#   is NaN either way); q4 filler None for 0.0 (sum skips NaN); unknown products' label
+#   ("cat_unknown", "XXXX", or the slug of "") only feeds n_categories, where any distinct
+#   label counts the same; unstack fill None and n_categories reindex fill (every customer
+#   with history has spend rows).
+# - _orders: groupby observed=False/None (ids are not categorical); the id copy renamed or
+#   cast with astype(None) (same groups); sort kind None or mis-spelt (pandas ignores kind
+#   for a multi-column sort).
+# - classification_scores: np.asarray(p) without dtype=float (sklearn casts).
+
 import functools
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from helpers.models import churn
 from helpers.value import clv
@@ -306,3 +330,402 @@ def test_label_window_is_half_open_at_cutoff_plus_horizon() -> None:
     y = churn.make_labels(lines, pd.Index([1, 2, 3]), cut, 30,
                           data_end=end + pd.Timedelta(days=1))
     assert y.to_dict() == {1: 1, 2: 0, 3: 0}
+
+
+# ---------------------------------------------------------------- tests written against mutants
+
+
+def test_category_slugs_of_awkward_names():
+    # punctuation runs become one "_", leading/trailing "_" go, a name of symbols only is "blank"
+    products = pd.DataFrame({"product_id": ["p0", "p1", "p2", "p3", "p4", "p5"],
+                             "category": ["_Home & Garden!", "_Home & Garden!", "_Home & Garden!",
+                                          "***", "***", "Toys"]})
+    assert churn.category_columns(products) == ["cat_home_garden", "cat_blank", "cat_toys"]
+    assert churn.category_columns(products, max_categories=2) == ["cat_home_garden", "cat_blank"]
+
+
+def _history(n_past=120, n_future=10):
+    """n_past lines on distinct days before CUT (3 customers in turn), n_future from CUT on."""
+    rows = [(1 + i % 3, f"o{i}", CUT - pd.Timedelta(days=n_past - i), float(i + 1), "France")
+            for i in range(n_past)]
+    rows += [(1 + i % 3, f"n{i}", CUT + pd.Timedelta(days=i), 1.0, "France")
+             for i in range(n_future)]
+    return _lines(rows)
+
+
+def test_assert_no_leakage_injects_the_documented_future_lines():
+    """(b) is the lines strictly before the cutoff; (c) appends max(5, n // 10) past lines drawn
+    without replacement (generator seeded with ``seed``), moved 0-59 whole days past the cutoff,
+    every third exactly to it, revenue x 10, order ids FUT0.., line ids after the largest."""
+    lines = _history()
+    seen = []
+
+    def spy(data, cutoff):
+        seen.append(data.copy())
+        return pd.DataFrame({"x": [1.0]})
+
+    churn.assert_no_leakage(spy, lines, CUT)
+    past, full, injected = seen
+    assert len(past) == 120 and (past["order_ts"] < CUT).all()
+    assert full.equals(lines)
+    rng = np.random.default_rng(0)
+    take = rng.choice(120, size=12, replace=False)
+    days = rng.integers(0, 60, 12)
+    fut = injected.iloc[120:]
+    assert len(injected) == 132 and injected.index.equals(pd.RangeIndex(132))
+    src = past.iloc[take]
+    want_ts = [CUT if i % 3 == 0 else CUT + pd.Timedelta(days=int(d)) for i, d in enumerate(days)]
+    assert fut["order_ts"].tolist() == want_ts
+    assert fut["revenue_amt"].tolist() == (src["revenue_amt"] * 10).tolist()
+    assert fut["customer_id"].tolist() == src["customer_id"].tolist()
+    assert fut["order_id"].tolist() == [f"FUT{i}" for i in range(12)]
+    assert fut["order_id"].dtype == lines["order_id"].dtype
+    assert fut["line_id"].tolist() == list(range(130, 142))  # lines' line ids are 0..129
+    # another seed draws other lines
+    seen.clear()
+    churn.assert_no_leakage(spy, lines, CUT, seed=1)
+    other = np.random.default_rng(1).choice(120, size=12, replace=False)
+    assert seen[2]["revenue_amt"].iloc[120:].tolist() == (
+        past["revenue_amt"].iloc[other] * 10).tolist()
+    # five lines at least: 40 past lines -> 5 injected
+    seen.clear()
+    churn.assert_no_leakage(spy, _history(40, 0), CUT)
+    assert len(seen[2]) == 45
+    with pytest.raises(ValueError,
+                       match=r"^assert_no_leakage: no lines before the cutoff$"):
+        churn.assert_no_leakage(spy, lines, CUT - pd.Timedelta(days=200))
+
+
+def test_assert_no_leakage_tolerance_and_messages():
+    lines = _history(30, 5)
+
+    def drift(rel):  # the feature moves by a relative ``rel`` once there are lines >= cutoff
+        def fn(data, cutoff):
+            return pd.DataFrame({"x": [1.0 + rel * float((data["order_ts"] >= cutoff).any())]})
+        return fn
+
+    churn.assert_no_leakage(drift(1e-12), lines, CUT)  # below rtol = 1e-9: the same features
+    with pytest.raises(churn.LeakageError,
+                       match=r"^features at cutoff 2024-01-21 change with the full lines: "):
+        churn.assert_no_leakage(drift(1e-7), lines, CUT)
+    past_only = lines[lines["order_ts"] < CUT]
+    with pytest.raises(churn.LeakageError, match=(
+            r"^features at cutoff 2024-01-21 change with injected future lines: ")):
+        churn.assert_no_leakage(drift(1e-7), past_only, CUT)
+
+
+def test_build_dataset_is_the_extended_features_and_labels():
+    lines = _synthetic(60, 300, seed=2)
+    end = (lines["order_ts"].max() + pd.Timedelta(days=1)).normalize()
+    cut = end - pd.Timedelta(days=30)
+    x, y = churn.build_dataset(lines, cut, 30, products=PRODUCTS)
+    want = churn.build_features(lines, cut, products=PRODUCTS, horizon_days=30, extended=True)
+    pd.testing.assert_frame_equal(x, want)
+    assert {"gap_cv", "cat_toys", "bg_p_no_purchase", "orders_same_window_ly"} <= set(x.columns)
+    pd.testing.assert_series_equal(y, churn.make_labels(lines, x.index, cut, 30))
+    # the BG/NBD columns: a fit on the lines before the cutoff, horizon 30 days = 30/7 weeks
+    fit = clv.fit_at(lines, cut, "W")
+    bg = x[["bg_p_alive", "bg_expected_purchases"]].loc[fit.summary.index]
+    np.testing.assert_allclose(bg["bg_p_alive"], fit.p_alive(), rtol=1e-12)
+    np.testing.assert_allclose(bg["bg_expected_purchases"],
+                               fit.bgnbd.expected_purchases(30 / 7, *fit.frt), rtol=1e-12)
+    # a one-day horizon is allowed; in daily units the fit and the horizon are in days
+    one = churn.btyd_features(lines, cut, 1, time_unit="D")
+    assert one.index.name == "customer_id"
+    assert list(one.columns) == ["bg_p_no_purchase", "bg_p_alive", "bg_expected_purchases"]
+    daily = clv.fit_at(lines, cut, "D")
+    np.testing.assert_allclose(one["bg_expected_purchases"],
+                               daily.bgnbd.expected_purchases(1.0, *daily.frt), rtol=1e-12)
+    # data_end is passed on: a label window past it is refused
+    with pytest.raises(ValueError, match="ends after the data"):
+        churn.build_dataset(lines, cut, 30, data_end=cut + pd.Timedelta(days=29))
+
+
+def test_candidate_models_are_the_documented_pipelines():
+    models = churn.candidate_models(7, n_jobs=3)
+    lr, lr_grid = models["logistic"]
+    assert [name for name, _ in lr.steps] == ["simpleimputer", "functiontransformer",
+                                              "standardscaler", "logisticregression"]
+    imp, fn, _, reg = (step for _, step in lr.steps)
+    assert (imp.strategy, imp.fill_value) == ("constant", 0.0)
+    assert fn.func is np.arcsinh and reg.max_iter == 2000
+    assert lr_grid == {"logisticregression__C": [0.1, 1.0, 10.0]}
+    rf, rf_grid = models["random_forest"]
+    imp, forest = (step for _, step in rf.steps)
+    assert (imp.strategy, imp.fill_value) == ("constant", -1.0)
+    assert (forest.n_estimators, forest.random_state, forest.n_jobs) == (200, 7, 1)
+    assert rf_grid == {"randomforestclassifier__max_depth": [4, 8],
+                       "randomforestclassifier__min_samples_leaf": [10, 30]}
+    xgb, xgb_grid = models["xgboost"]
+    p = xgb.get_params()
+    assert {k: p[k] for k in ("n_estimators", "learning_rate", "subsample", "colsample_bytree",
+                              "random_state", "n_jobs", "eval_metric")} == {
+        "n_estimators": 300, "learning_rate": 0.05, "subsample": 0.8, "colsample_bytree": 0.8,
+        "random_state": 7, "n_jobs": 3, "eval_metric": "logloss"}
+    assert xgb_grid == {"max_depth": [2, 3, 4], "min_child_weight": [1, 10]}
+    assert churn.candidate_models(7)["xgboost"][0].get_params()["n_jobs"] == 2
+
+
+def test_paired_bootstrap_diff_interval_defaults_and_checks():
+    y = np.array([0, 1, 0, 1, 1, 0, 0, 1, 0, 1])
+    a = np.array([0.2, 0.7, 0.4, 0.6, 0.9, 0.1, 0.5, 0.8, 0.3, 0.4])
+    b = np.linspace(0.1, 0.9, 10)
+    d = churn.paired_bootstrap_diff(y, a, b, n_boot=10, seed=5, level=0.8)
+    draws = churn.bootstrap_score_draws(y, {"a": a, "b": b}, 10, seed=5)
+    for m in ("roc_auc", "brier"):
+        diff = draws[m]["a"] - draws[m]["b"]
+        lo, hi = np.quantile(diff[np.isfinite(diff)], [0.1, 0.9])
+        assert set(d[m]) == {"challenger", "baseline", "diff", "ci_low", "ci_high",
+                             "excludes_zero"}
+        assert (d[m]["ci_low"], d[m]["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+        assert d[m]["diff"] == pytest.approx(d[m]["challenger"] - d[m]["baseline"])
+    # Brier of the baseline: mean((b - y)^2) computed by hand
+    assert d["brier"]["baseline"] == pytest.approx(float(np.mean((b - y) ** 2)))
+    # defaults: 1000 resamples, seed 0
+    assert churn.paired_bootstrap_diff(y, a, b) == churn.paired_bootstrap_diff(
+        y, a, b, n_boot=1000, seed=0)
+    with pytest.raises(ValueError, match=re.escape(
+            "paired_bootstrap_diff: y, p_challenger and p_baseline must be non-empty and of "
+            "equal length")):
+        churn.paired_bootstrap_diff([], [], [])
+    with pytest.raises(ValueError, match=r"^paired_bootstrap_diff: y has a single class$"):
+        churn.paired_bootstrap_diff([1, 1], [0.2, 0.3], [0.2, 0.3])
+    for n_boot, level in ((9, 0.95), (100, 0.0), (100, 1.0), (100, 1.5)):
+        with pytest.raises(ValueError, match=re.escape(
+                f"paired_bootstrap_diff: need n_boot >= 10 and 0 < level < 1, got {n_boot}, "
+                f"{level}")):
+            churn.paired_bootstrap_diff(y, a, b, n_boot=n_boot, level=level)
+
+
+def test_bootstrap_score_draws_one_positive_and_shapes():
+    # two customers y = (0, 1), perfect scores: a draw holding both classes has AUC exactly 1
+    # (one positive, one negative is enough), a one-class draw NaN
+    y = np.array([0, 1])
+    d = churn.bootstrap_score_draws(y, {"exact": np.array([0.0, 1.0])}, 40, seed=2)
+    idx = np.random.default_rng(2).integers(0, 2, size=(40, 2))
+    mixed = idx[:, 0] != idx[:, 1]
+    assert mixed.any() and (~mixed).any()
+    np.testing.assert_array_equal(d["roc_auc"]["exact"], np.where(mixed, 1.0, np.nan))
+    assert d["brier"]["exact"].shape == (40,)
+    one = churn.bootstrap_score_draws(y, {"coin": np.array([0.5, 0.5])}, 1, seed=0)
+    assert one["brier"]["coin"].tolist() == [0.25]
+    with pytest.raises(ValueError, match="y is empty"):
+        churn.bootstrap_score_draws(np.array([]), {}, 5, seed=0)
+
+
+def test_deployment_decision_needs_the_interval_strictly_past_zero():
+    edge = {"roc_auc": {"ci_low": 0.0, "ci_high": 0.02},
+            "brier": {"ci_low": -0.02, "ci_high": 0.0}}
+    win = {"roc_auc": {"ci_low": 0.01, "ci_high": 0.03}, "brier": {"ci_low": 0.0, "ci_high": 0.01}}
+    r = churn.deployment_decision(edge, win)
+    assert r == {"test": {"roc_auc": False, "brier": False},
+                 "backtest": {"roc_auc": True, "brier": False},
+                 "backtest_available": True, "challenger_deployed": False}
+
+
+def _wide(rows):
+    df = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "revenue_amt",
+                                     "country", "product_id"])
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    df["order_ts"] = pd.to_datetime(df["order_ts"])
+    df["order_id"] = df["order_id"].astype("string")
+    return df
+
+
+WIDE = _wide([
+    (1, "a", "2023-01-01 00:00", 60.0, "Germany", "p0"),  # = cutoff - 365 d: last-year window
+    (1, "a", "2023-01-01 00:00", 40.0, "Germany", "p1"),
+    (1, "b", "2023-07-05 00:00", 50.0, "United Kingdom", "p2"),  # = cutoff - 180 d: previous
+    (1, "c", "2023-10-03 00:00", 25.0, "United Kingdom", "p0"),  # = cutoff - 90 d: recent, Q4
+    (2, "d", "2023-12-31 12:00", 10.0, "United Kingdom", "p9"),  # p9: not in the catalogue
+    (3, "e", "2023-12-01 00:00", 5.0, "France", "p1"),
+    (3, "f", "2023-12-01 12:00", 15.0, "France", "p1"),  # half a day after e
+    (1, "g", "2024-01-01 00:00", 99.0, "United Kingdom", "p1"),  # at the cutoff: not history
+    (4, "h", "2023-12-10 00:00", 0.0, "France", "p1"),  # a free order, then two small ones
+    (4, "i", "2023-12-10 12:00", 0.3, "France", "p1"),
+    (4, "j", "2023-12-11 00:00", 0.4, "France", "p1"),
+])
+WIDE_PRODUCTS = pd.DataFrame({"product_id": ["p0", "p1", "p2"],
+                              "category": ["Home decor", "Toys", "Toys"]})
+
+
+def test_build_features_windows_gaps_and_shares_hand_worked(monkeypatch):
+    # the BG/NBD columns are tested elsewhere (a fit on three customers is degenerate and slow)
+    monkeypatch.setattr(churn, "btyd_features", lambda lines, cutoff, h: pd.DataFrame(
+        index=pd.Index([], dtype="int64", name="customer_id")))
+    cut = pd.Timestamp("2024-01-01")
+    f = churn.build_features(WIDE, cut, products=WIDE_PRODUCTS, horizon_days=30, extended=True)
+    assert list(f.index) == [1, 2, 3, 4] and f.index.name == "customer_id"
+    assert f.index.dtype == "int64"
+    c1, c2, c3 = (f.loc[i] for i in (1, 2, 3))
+    # customer 1: orders 2023-01-01 (£100, 2 lines, 2 products, DE), 07-05 (£50, UK), 10-03
+    # (£25, UK); gaps 185 and 90 days
+    assert (c1["recency_days"], c1["tenure_days"], c1["n_orders"]) == (90, 365, 3)
+    assert c1["revenue_amt"] == 175 and c1["aov_amt"] == pytest.approx(175 / 3)
+    assert (c1["orders_recent"], c1["revenue_recent_amt"], c1["revenue_prev_amt"]) == (1, 25, 50)
+    assert c1["spend_trend"] == pytest.approx(np.log(26 / 51))
+    assert c1["gap_mean_days"] == 137.5
+    assert c1["gap_std_days"] == pytest.approx(95 / np.sqrt(2))
+    assert c1["recency_gap_ratio"] == pytest.approx(90 / 137.5)
+    assert c1["lines_per_order"] == pytest.approx(4 / 3)
+    assert c1["products_per_order"] == pytest.approx(4 / 3)
+    assert c1["uk_share"] == pytest.approx(2 / 3)
+    assert c1["orders_per_30d"] == pytest.approx(3 / 365 * 30)
+    assert c1["gap_cv"] == pytest.approx(95 / np.sqrt(2) / 137.5)
+    assert c1["recency_minus_gap_days"] == -47.5 and c1["n_products"] == 3
+    assert c1["q4_share"] == pytest.approx(25 / 175)  # October counts as Q4
+    assert c1["basket_trend"] == pytest.approx(np.log(25) - (np.log(100) + np.log(50)) / 2)
+    # categories: home decor 60 + 25, toys 40 + 50
+    assert c1["cat_home_decor"] == pytest.approx(85 / 175)
+    assert c1["cat_toys"] == pytest.approx(90 / 175)
+    assert c1["n_categories"] == 2
+    # orders in [cutoff - 365 d, cutoff - 335 d): the order of 2023-01-01
+    assert f["orders_same_window_ly"].tolist() == [1, 0, 0, 0]
+    # customer 2: one order half a day ago; tenure floored at one day for the rate
+    assert (c2["recency_days"], c2["tenure_days"], c2["orders_per_30d"]) == (0.5, 0.5, 30)
+    assert np.isnan(c2["gap_mean_days"]) and np.isnan(c2["basket_trend"])
+    assert c2["q4_share"] == 1 and c2["spend_trend"] == pytest.approx(np.log(11))
+    # an uncatalogued product counts as a category of its own but has no share column
+    assert (c2["n_categories"], c2["cat_toys"], c2["cat_home_decor"]) == (1, 0, 0)
+    # customer 3: gap of half a day: the ratio divides by at least one day
+    assert c3["gap_mean_days"] == 0.5 and c3["recency_gap_ratio"] == 30.5
+    assert c3["orders_per_30d"] == pytest.approx(2 / 31 * 30) and c3["uk_share"] == 0
+    assert np.isnan(c3["gap_cv"]) and c3["basket_trend"] == pytest.approx(np.log(3))
+    # customer 4: gaps of half a day (spread 0: CV 0), revenue below 1, a free order (its log
+    # value is floored at log(1e-9))
+    c4 = f.loc[4]
+    assert c4["gap_mean_days"] == 0.5 and c4["gap_cv"] == 0.0
+    assert c4["n_categories"] == 1 and c4["cat_toys"] == 1.0  # £0.70 of toys is a category
+    # a product listed twice in the catalogue keeps its first category
+    dup = pd.concat([WIDE_PRODUCTS, pd.DataFrame({"product_id": ["p0"], "category": ["Toys"]})])
+    assert churn.build_features(WIDE, cut, products=dup).loc[1, "cat_home_decor"] == (
+        pytest.approx(85 / 175))
+    assert c4["q4_share"] == 1.0 and c4["revenue_amt"] == pytest.approx(0.7)
+    assert c4["basket_trend"] == pytest.approx(np.log(0.4) - (np.log(1e-9) + np.log(0.3)) / 2)
+    # a shorter spend window: only the October order is recent with 90, none with 30 days
+    short = churn.build_features(WIDE, cut, window_days=30)
+    assert short.loc[1, ["orders_recent", "revenue_recent_amt", "revenue_prev_amt"]].tolist() == [
+        0, 0, 0]
+    # one day later the order at the old cutoff (£99) is history and recent, the October order
+    # (now 91 days back) moves from the default 90-day window to the previous one, and the
+    # July order (181 days) leaves that
+    later = churn.build_features(WIDE, cut + pd.Timedelta(days=1))
+    assert later.loc[1, ["orders_recent", "revenue_recent_amt", "revenue_prev_amt"]].tolist() == [
+        1, 99, 25]
+    with pytest.raises(ValueError, match=r"^build_features: lines has no column 'order_id'$"):
+        churn.build_features(WIDE.drop(columns="order_id"), cut)
+
+
+class _Flip(ClassifierMixin, BaseEstimator):
+    """Stand-in classifier: P(y=1) is the first feature column (``1 - it`` when ``flip``)."""
+
+    def __init__(self, flip=False, tag=0):
+        self.flip, self.tag = flip, tag
+
+    def fit(self, x, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, x):
+        s = np.asarray(x, dtype=float)[:, 0]
+        s = 1 - s if self.flip else s
+        return np.column_stack([1 - s, s])
+
+
+def test_tune_models_scores_each_grid_point_on_the_validation_cutoff(monkeypatch, caplog):
+    asked = []
+
+    def fake_models(seed, n_jobs=2):
+        asked.append((seed, n_jobs))
+        return {"flip": (_Flip(), {"flip": [True, False]}), "tie": (_Flip(), {"tag": [1, 2]})}
+
+    monkeypatch.setattr(churn, "candidate_models", fake_models)
+    x_fit = pd.DataFrame({"s": [0.1, 0.9], "t": [0.5, 0.5]})
+    y = pd.Series([0, 1])
+    # validation columns in another order: they are put in the training order first
+    x_val = pd.DataFrame({"t": [0.9, 0.8, 0.7, 0.1], "s": [0.2, 0.8, 0.6, 0.4]})
+    y_val = pd.Series([0, 1, 1, 0])
+    with caplog.at_level("INFO", logger="helpers.models.churn"):
+        out = churn.tune_models(x_fit, y, x_val, y_val, seed=11)
+    assert asked == [(11, 2)]
+    assert caplog.messages == ["tuned flip: {'flip': False} val AUC 1.000",
+                               "tuned tie: {'tag': 1} val AUC 1.000"]
+    assert out["flip"].name == "flip" and isinstance(out["flip"].best_val_auc, float)
+    assert list(out["flip"].grid.columns) == ["flip", "val_auc"]
+    # s ranks y_val perfectly: AUC 1 unflipped, 0 flipped
+    assert out["flip"].best_params == {"flip": False} and out["flip"].best_val_auc == 1.0
+    assert out["flip"].grid["val_auc"].tolist() == [0.0, 1.0]
+    assert out["tie"].best_params == {"tag": 1}  # the first of equal scores
+    churn.tune_models(x_fit, y, x_val, y_val, seed=3, n_jobs=5)
+    assert asked[-1] == (3, 5)
+    with pytest.raises(ValueError, match=(
+            r"^tune_models: y_fit and y_val must both contain two classes$")):
+        churn.tune_models(x_fit, y, x_val, y_val * 0, seed=0)
+
+
+def test_fit_model_passes_seed_jobs_and_calibration(monkeypatch):
+    asked = []
+
+    def fake_models(seed, n_jobs=2):
+        asked.append((seed, n_jobs))
+        return {"flip": (_Flip(), {"flip": [False]})}
+
+    monkeypatch.setattr(churn, "candidate_models", fake_models)
+    x = pd.DataFrame({"s": np.linspace(0.05, 0.95, 12)})
+    y = pd.Series([0, 1] * 6)
+    m = churn.fit_model("flip", {"flip": True}, x, y, seed=4)
+    assert isinstance(m, _Flip) and m.flip is True and asked == [(4, 2)]
+    cal = churn.fit_model("flip", {}, x, y, seed=9, n_jobs=1, calibrate=True)
+    assert asked[-1] == (9, 1)
+    assert type(cal).__name__ == "CalibratedClassifierCV" and cal.method == "isotonic"
+    assert (cal.cv.n_splits, cal.cv.shuffle, cal.cv.random_state) == (3, True, 9)
+    with pytest.raises(ValueError,
+                       match=re.escape("fit_model: unknown model 'svm'; have ['flip']")):
+        churn.fit_model("svm", {}, x, y, seed=0)
+
+
+def test_make_labels_default_data_end_and_messages():
+    # TINY's last line is on 2024-02-20: the data end defaults to midnight after it, 02-21
+    y = churn.make_labels(TINY, pd.Index([1, 2, 3]), pd.Timestamp("2024-01-22"), 30)
+    assert y.name == "churned" and y.dtype == int
+    assert y.to_dict() == {1: 0, 2: 1, 3: 0}  # [01-22, 02-21): c1 on 01-25, c3 on 02-20
+    with pytest.raises(ValueError, match=(
+            r"^make_labels: label window 2024-01-23\+30d ends after the data \(2024-02-21\)$")):
+        churn.make_labels(TINY, pd.Index([1]), pd.Timestamp("2024-01-23"), 30)
+    # a one-day window [01-21, 01-22): customer 2 buys on 01-21, customer 1 does not
+    assert churn.make_labels(TINY, pd.Index([1, 2]), CUT, 1).tolist() == [1, 0]
+    with pytest.raises(ValueError, match=r"^make_labels: horizon_days must be >= 1, got 0$"):
+        churn.make_labels(TINY, pd.Index([1]), CUT, 0)
+    with pytest.raises(ValueError, match=r"^make_labels: lines has no column 'revenue_amt'$"):
+        churn.make_labels(TINY.drop(columns="revenue_amt"), pd.Index([1]), CUT, 10)
+
+
+def test_classification_scores_pr_auc_and_alarm_edge(monkeypatch):
+    # 4 positives, 5 negatives, one misordered pair (0.35 < 0.4): ROC-AUC 19/20 = 0.95 exactly,
+    # which raises the alarm; ranked by p the positives sit at 1, 2, 3 and 5:
+    # AP = (1/1 + 2/2 + 3/3 + 4/5) / 4 = 0.95
+    y = [1, 1, 1, 1, 0, 0, 0, 0, 0]
+    p = [0.9, 0.8, 0.7, 0.35, 0.4, 0.3, 0.2, 0.1, 0.05]
+    s = churn.classification_scores(y, p)
+    assert s["roc_auc"] == pytest.approx(0.95) and s["auc_alarm"] is True
+    assert s["pr_auc"] == pytest.approx(0.95)
+    # Brier: (0.01 + 0.04 + 0.09 + 0.4225 + 0.16 + 0.09 + 0.04 + 0.01 + 0.0025) / 9
+    assert s["brier"] == pytest.approx(0.865 / 9) and s["base_rate"] == pytest.approx(4 / 9)
+    low = churn.classification_scores([1, 0, 1, 0], [0.9, 0.1, 0.2, 0.3])  # AUC 0.75
+    assert low["roc_auc"] == 0.75 and low["auc_alarm"] is False
+    monkeypatch.setattr(churn, "AUC_ALARM", 0.75)  # an AUC at the threshold raises the alarm
+    assert churn.classification_scores([1, 0, 1, 0], [0.9, 0.1, 0.2, 0.3])["auc_alarm"] is True
+    with pytest.raises(ValueError, match=r"^classification_scores: y has a single class$"):
+        churn.classification_scores([1, 1], [0.2, 0.3])
+
+
+def test_bgnbd_prob_no_purchase_short_horizon():
+    # r = 1, alpha = 1, P(alive) = 0.5; x = 1, T = 1, t = 0.5: stay0 = (2 / 2.5)^2 = 0.64
+    class Bg:
+        r, alpha = 1.0, 1.0
+
+        @staticmethod
+        def p_alive(f, r, t):
+            return np.full(len(np.atleast_1d(f)), 0.5)
+
+    assert churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 0.5) == pytest.approx([0.82])

@@ -1,7 +1,24 @@
 """Tests for helpers.value.clv: hand-worked summaries, CDNOW answer keys, lifetimes cross-checks."""
 
+# Surviving mutants left on purpose (mutmut 3.8.1, issue 22; all equivalent: no output changes):
+# - _customer_lines: the int64 copy of customer_id written under another name or cast with
+#   astype(None) (float64): calibration_holdout only groups by it and matches it with isin.
+# - _customer_lines, calibration_holdout: floor("d") for floor("D"): pandas reads both as days.
+# - calibration_holdout: observation_end=None passed to summarise_transactions (with a
+#   calibration_end it only re-checks the order calibration_holdout has already checked);
+#   groupby sort=False/None (the result is reindexed to the summary); astype(None) (= float64).
+# - BGNBD.expected_purchases_new: np.asarray(t) without dtype=float (the arithmetic casts).
+# - GammaGamma.population_mean_spend: float("INF") is float("inf").
+# - customer_lifetime_value: range(horizon + 1) from k = 0 adds E[X(0)] - 0 = 0.
+# - _maximise, fit_bgnbd, fit_gamma_gamma: default starting values and the γ start scaling
+#   (the same optimum is found from them: the CDNOW answer keys hold to 3 decimals).
+# - fit_gamma_gamma: the "(m <= 0).any()" refusal and its message cannot fire (negative values
+#   are refused by _as_arrays, zero means are dropped before it): dead code, see issue 22 notes.
+
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +126,11 @@ def test_bgnbd_cdnow_predictions(cdnow_bgnbd: clv.BGNBD) -> None:
     # in the next 39 weeks; lifetimes gives 1.2259 and P(alive)=0.7266 with the same parameters.
     assert m.expected_purchases(39, 2, 30.43, 38.86)[0] == pytest.approx(1.2259, abs=1e-3)
     assert m.p_alive(2, 30.43, 38.86)[0] == pytest.approx(0.7266, abs=1e-3)
+    with pytest.raises(ValueError,
+                       match=r"^p_alive: column 'recency' has NaN or infinite values$"):
+        m.p_alive([1], [np.nan], [5])
+    with pytest.raises(ValueError, match=r"^expected_purchases: column 'T' has negative values$"):
+        m.expected_purchases(1, [1], [1], [-5])
     # no repeat purchase -> p_alive is exactly 1 under BG/NBD
     assert m.p_alive(0, 0, 38.86)[0] == 1.0
     # unconditional E[X(39)] ~ 1.195 (lifetimes: 1.19502)
@@ -234,6 +256,7 @@ def test_fit_at_uses_only_customer_lines_before_the_cutoff(cdnow: pd.DataFrame) 
     frt = fit.frt
     assert [s.name for s in frt] == ["frequency", "recency", "T"]
     pa = fit.p_alive()
+    assert pa.name == "p_alive" and pa.index.equals(fit.summary.index)
     # customer 2 never repeated: BG/NBD gives P(alive) = 1 to every customer without a repeat
     assert pa.loc[2] == pytest.approx(1.0)
     assert pa.loc[1] == pytest.approx(float(fit.bgnbd.p_alive(2.0, 4.0, 5.0)[0]))
@@ -248,7 +271,10 @@ def test_fit_at_with_spend_fits_gamma_gamma_on_repeat_buyers_only() -> None:
         "order_id": np.arange(n).astype(str),
         "customer_id": pd.array(cust, dtype="Int64"),
         "order_ts": pd.Timestamp("2023-01-01") + pd.to_timedelta(days, unit="D"),
-        "revenue_amt": rng.gamma(2.0, 10.0, n),
+        # each customer spends around her own scale (heterogeneous spend rate): Gamma-Gamma has
+        # a finite optimum, so the fit takes well under a second (i.i.d. spend drives q and
+        # gamma to infinity and Nelder-Mead through its 40000 steps: 17 s)
+        "revenue_amt": rng.gamma(4.0, (40.0 / rng.gamma(3.0, 1.0, 80))[cust]),
     })
     fit = clv.fit_at(lines, "2023-09-01", "W", spend=True)
     rep = fit.summary["frequency"] > 0
@@ -312,3 +338,287 @@ def test_clv_discounts_period_k_by_k_periods() -> None:
     got = clv.customer_lifetime_value(OnePerPeriod(), TenEach(), s, horizon=2,
                                       discount_rate_annual=0.10, time_unit="W")
     assert float(got.iloc[0]) == pytest.approx(10 / (1 + d) + 10 / (1 + d) ** 2, rel=1e-12)
+
+
+# ---------------------------------------------------------------- tests written against mutants
+
+
+def _holdout_lines() -> pd.DataFrame:
+    """c1 buys 01-01 (£10) and 01-08 (£20); in the holdout on 01-15 00:00 (exactly at the
+    calibration end, £30) and 01-16 (£6 + £4, one day); a line exactly at the observation end
+    (01-22 00:00, £99) is outside. c2 buys 01-03 only."""
+    ts = pd.to_datetime(["2024-01-01 09:00", "2024-01-08 09:00", "2024-01-15 00:00",
+                         "2024-01-16 10:00", "2024-01-16 12:00", "2024-01-22 00:00",
+                         "2024-01-03 09:00"])
+    return pd.DataFrame({
+        "order_id": ["A", "B", "C", "D", "E", "F", "G"],
+        "customer_id": pd.array([1, 1, 1, 1, 1, 1, 2], dtype="Int64"),
+        "order_ts": ts,
+        "revenue_amt": [10.0, 20.0, 30.0, 6.0, 4.0, 99.0, 5.0],
+    })
+
+
+def test_calibration_holdout_window_edges_and_default_unit() -> None:
+    # calibration [.., 01-15): c1 x=1, t_x=7 d = 1 w, T=14 d = 2 w; holdout [01-15, 01-22):
+    # the line at 01-15 00:00 is in the holdout, the one at 01-22 00:00 is not, so c1 has two
+    # purchase days (£30, £10): frequency 2, mean 20; window 7 d = 1 w
+    ch = clv.calibration_holdout(_holdout_lines(), "2024-01-15", "2024-01-22")
+    assert ch.loc[1, ["frequency", "recency", "T"]].tolist() == [1.0, 1.0, 2.0]
+    assert ch["frequency_holdout"].tolist() == [2.0, 0.0]
+    assert ch["monetary_value_holdout"].tolist() == [20.0, 0.0]
+    assert ch["duration_holdout"].tolist() == [1.0, 1.0]
+    # in days the calibration summary and the window are 7 times longer
+    d = clv.calibration_holdout(_holdout_lines(), "2024-01-15", "2024-01-22", time_unit="D")
+    assert d.loc[1, ["recency", "T"]].tolist() == [7.0, 14.0]
+    assert d["duration_holdout"].tolist() == [7.0, 7.0]
+
+
+def test_calibration_holdout_refusals() -> None:
+    lines = _holdout_lines()
+    with pytest.raises(ValueError, match=re.escape(
+            "calibration_end=2024-01-22 00:00:00 must be before observation_end=2024-01-22")):
+        clv.calibration_holdout(lines, "2024-01-22", "2024-01-22")
+    # first customer purchase exactly at the calibration end: no calibration history
+    msg = ("calibration_holdout: no customer purchase before calibration_end=2024-01-01 "
+           "(data start 2024-01-01): the holdout (calibration_weeks before the cutoff) leaves no "
+           "calibration history; lower calibration_weeks or move the cutoff later")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        clv.calibration_holdout(lines, "2024-01-01 09:00", "2024-01-22")
+    guests = lines.assign(customer_id=pd.array([None] * len(lines), dtype="Int64"))
+    with pytest.raises(ValueError, match=re.escape(
+            "calibration_end=2024-01-15 (no customer purchases): the holdout")):
+        clv.calibration_holdout(guests, "2024-01-15", "2024-01-22")
+
+
+def test_bgnbd_params_and_new_customer_expectation() -> None:
+    m = clv.BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=-9582.4, n=2357)
+    assert m.params() == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    # E[X(0)] = 0 exactly: (a+b-1)/(a-1) * (1 - 1 * 2F1(., ., ., 0) = 1)
+    # (with these rounded parameters E[X(39)] = 1.197; 1.195 with the full-precision fit)
+    assert m.expected_purchases_new([0, 39]).tolist() == [0.0, pytest.approx(1.197, abs=1e-3)]
+    with pytest.raises(ValueError, match=r"^expected_purchases_new: t must be >= 0$"):
+        m.expected_purchases_new([-0.5])
+
+
+def test_gamma_gamma_population_mean_spend() -> None:
+    # note 025 CDNOW values: 6.25 * 15.44 / 2.74 = 35.22
+    g = clv.GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0, n=946)
+    assert g.population_mean_spend() == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-12)
+    assert g.params() == {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    # q = 1.5: finite (2 * 10 / 0.5 = 40); q = 1 or below: the mean does not exist
+    assert clv.GammaGamma(2.0, 1.5, 10.0, 0.0, 1).population_mean_spend() == pytest.approx(40.0)
+    assert clv.GammaGamma(2.0, 1.0, 10.0, 0.0, 1).population_mean_spend() == float("inf")
+    # for x = 0 the expected spend is that population mean
+    assert g.expected_spend(0, 0.0)[0] == pytest.approx(g.population_mean_spend())
+
+
+class _OnePerPeriod:
+    def expected_purchases(self, t, f, r, T):
+        return np.full(len(f), float(t))
+
+
+class _TenEach:
+    def expected_spend(self, f, m):
+        return np.full(len(f), 10.0)
+
+
+_ONE = pd.DataFrame({"frequency": [1.0, 2.0], "recency": [1.0, 1.0], "T": [2.0, 2.0],
+                     "monetary_value": [10.0, 10.0]}, index=pd.Index([7, 9], name="customer_id"))
+
+
+def test_clv_defaults_margin_and_output() -> None:
+    d = 1.1 ** (7 / 365.25) - 1
+    # the default horizon is 52 weeks: sum of 10 / (1 + d)^k, k = 1..52
+    v = clv.customer_lifetime_value(_OnePerPeriod(), _TenEach(), _ONE)
+    want = sum(10 / (1 + d) ** k for k in range(1, 53))
+    assert v.tolist() == [pytest.approx(want, rel=1e-12)] * 2
+    assert v.name == "clv_amt" and v.index.equals(_ONE.index)
+    # margin 0.25 keeps a quarter of the revenue; horizon 1: one discounted period
+    one = clv.customer_lifetime_value(_OnePerPeriod(), _TenEach(), _ONE, horizon=1, margin=0.25)
+    assert one.tolist() == [pytest.approx(2.5 / (1 + d), rel=1e-12)] * 2
+    # daily units: the per-period rate is 1.1^(1/365.25) - 1
+    dd = 1.1 ** (1 / 365.25) - 1
+    day = clv.customer_lifetime_value(_OnePerPeriod(), _TenEach(), _ONE, horizon=2,
+                                      time_unit="D")
+    assert day.iloc[0] == pytest.approx(10 / (1 + dd) + 10 / (1 + dd) ** 2, rel=1e-12)
+
+
+def test_clv_argument_checks() -> None:
+    args = (_OnePerPeriod(), _TenEach(), _ONE)
+    with pytest.raises(ValueError, match=re.escape(
+            "customer_lifetime_value: horizon=0 must be >= 1")):
+        clv.customer_lifetime_value(*args, horizon=0)
+    for rate in (-1.0, -1.5):
+        with pytest.raises(ValueError, match=(
+                r"^customer_lifetime_value: discount_rate_annual must be > -1$")):
+            clv.customer_lifetime_value(*args, discount_rate_annual=rate)
+    with pytest.raises(ValueError, match=re.escape(
+            "customer_lifetime_value: summary lacks column(s) ['recency', 'T']")):
+        clv.customer_lifetime_value(*args[:2], _ONE.drop(columns=["recency", "T"]))
+
+
+def test_clv_degenerate_message() -> None:
+    bg = clv.BGNBD(r=1.0, alpha=5.0, a=0.0, b=0.0, log_likelihood=0.0, n=2)
+    gg = clv.GammaGamma(p=2.0, q=3.0, gamma=10.0, log_likelihood=0.0, n=2)
+    # x = 1 gives b + x - 1 = a + b + x - 1 = 0 (0 * log 0); x = 2 stays finite: 1 of 2
+    msg = (f"customer_lifetime_value: CLV is not finite for 1 of 2 customers: the fits are "
+           f"degenerate ({bg}; {gg}). BG/NBD drop-out parameters a, b near 0 mean the data show "
+           "no drop-out at all, Gamma-Gamma q, gamma growing without bound mean spend per "
+           "purchase barely varies; check the data (e.g. a simulated export) or the time unit "
+           "before using CLV.")
+    with np.errstate(all="ignore"), pytest.raises(ValueError) as err:
+        clv.customer_lifetime_value(bg, gg, _ONE, horizon=2)
+    assert str(err.value) == msg
+
+
+def test_horizon_label_one_week_and_column_finders() -> None:
+    assert clv.horizon_label(1) == "1w" and clv.horizon_words(1) == "1-week"
+    t = pd.DataFrame({"expected_purchases_26w": [1.0], "clv_6m": [2.0]})
+    assert clv.find_purchases_column(t) == "expected_purchases_26w"
+    with pytest.raises(ValueError) as err:
+        clv.find_purchases_column(t.drop(columns="expected_purchases_26w"))
+    assert str(err.value) == (
+        "expected one column named like 'expected_purchases_52w' (see clv.clv_column and "
+        "clv.purchases_column), found none; have ['clv_6m']")
+    with pytest.raises(ValueError) as err:
+        clv.find_clv_column(t.assign(clv_8w=1.0))
+    assert str(err.value) == (
+        "expected one column named like 'clv_12m' (see clv.clv_column and "
+        "clv.purchases_column), found ['clv_6m', 'clv_8w']; have "
+        "['expected_purchases_26w', 'clv_6m', 'clv_8w']")
+
+
+def test_fit_logs_name_the_published_estimates(cdnow: pd.DataFrame,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="helpers.value.clv"):
+        m = clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+        g = clv.fit_gamma_gamma(cdnow["frequency"], cdnow["monetary_value"])
+        clv.summarise_transactions(_lines(), "2024-02-05", time_unit="D")
+    assert m.converged and g.converged
+    # FHL 2005: r=0.243 alpha=4.414 a=0.793 b=2.426 LL=-9582.4; note 025: p=6.25 q=3.74 gamma=15.44
+    assert caplog.messages == [
+        "BG/NBD: r=0.2426 alpha=4.414 a=0.7929 b=2.426 LL=-9582.43 (n=2357)",
+        f"Gamma-Gamma: p=6.249 q=3.745 gamma=15.45 LL={g.log_likelihood:.2f} (n=946)",
+        "summarised 2 customers up to 2024-02-05 in units of D",
+    ]
+
+
+def test_gamma_gamma_logs_the_zero_spend_buyers(caplog: pytest.LogCaptureFixture) -> None:
+    x = [1, 2, 3, 4, 0, 2, 1]
+    m = [10.0, 20.0, 15.0, 30.0, 0.0, 0.0, 0.0]
+    with caplog.at_level(logging.WARNING, logger="helpers.value.clv"), \
+            pytest.raises(ValueError, match=re.escape(
+                "fit_gamma_gamma: only 2 repeat buyers; need at least 3")):
+        clv.fit_gamma_gamma(x[:2] + x[4:], m[:2] + m[4:])
+    assert caplog.messages == ["fit_gamma_gamma: 2 repeat buyers with zero mean spend left out"]
+
+
+def test_bgnbd_penalizer_shrinks_the_parameters(cdnow: pd.DataFrame,
+                                               cdnow_bgnbd: clv.BGNBD) -> None:
+    pen = clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"], penalizer=0.1)
+    sq = sum(v ** 2 for v in pen.params().values())
+    assert sq < sum(v ** 2 for v in cdnow_bgnbd.params().values())
+    # the reported log-likelihood leaves the penalty out: it is below the MLE's, and the
+    # penalised objective at the penalised fit is below the one at the MLE
+    assert pen.log_likelihood < cdnow_bgnbd.log_likelihood
+    n = 2357
+    assert -pen.log_likelihood / n + 0.1 * sq < -cdnow_bgnbd.log_likelihood / n + 0.1 * sum(
+        v ** 2 for v in cdnow_bgnbd.params().values())
+
+
+def test_input_checks_name_the_column() -> None:
+    with pytest.raises(ValueError, match=re.escape(
+            "fit_bgnbd: inputs have different lengths {'frequency': (2,), 'recency': (1,), "
+            "'T': (3,)}")):
+        clv.fit_bgnbd([1, 2], [1], [5, 5, 5])
+    with pytest.raises(ValueError, match=re.escape("fit_bgnbd: empty input")):
+        clv.fit_bgnbd([], [], [])
+    with pytest.raises(ValueError, match=re.escape("fit_bgnbd: column 'T' has negative values")):
+        clv.fit_bgnbd([1, 2], [1, 1], [5, -5])
+    with pytest.raises(ValueError, match=re.escape(
+            "fit_bgnbd: column 'recency' has NaN or infinite values")):
+        clv.fit_bgnbd([1, 2], [1, np.inf], [5, 5])
+    with pytest.raises(ValueError, match=re.escape(
+            "fit_bgnbd: 'recency' must be 0 where 'frequency' is 0")):
+        clv.fit_bgnbd([0, 2], [1, 1], [5, 5])
+    # recency equal to T (up to rounding) is allowed; beyond it is not
+    with pytest.raises(ValueError, match=re.escape("fit_bgnbd: 'recency' exceeds 'T'")):
+        clv.fit_bgnbd([1, 2], [5 + 1e-6, 1], [5, 5])
+
+
+def test_maximise_keeps_the_better_optimiser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """L-BFGS-B first, then Nelder-Mead from its end point (or from x0 when L-BFGS-B ended
+    non-finite); the lower of the two wins, ties to Nelder-Mead; no finite value: an error."""
+    from scipy.optimize import OptimizeResult
+
+    def fake(results):
+        calls = []
+
+        def minimize(fun, x0, method, options):
+            calls.append((method, list(x0), options))
+            fx, x, ok = results[method]
+            return OptimizeResult(fun=fx, x=np.array(x), success=ok, message=f"{method} stub")
+        return minimize, calls
+
+    x0 = np.array([0.5, 0.5])
+    mini, calls = fake({"L-BFGS-B": (2.0, [1.0, 1.0], True),
+                        "Nelder-Mead": (3.0, [2.0, 2.0], False)})
+    monkeypatch.setattr(clv, "minimize", mini)
+    x, fx, ok = clv._maximise(None, x0, "demo")
+    assert (x.tolist(), fx, ok) == ([1.0, 1.0], 2.0, True)
+    assert calls == [
+        ("L-BFGS-B", [0.5, 0.5], {"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10}),
+        ("Nelder-Mead", [1.0, 1.0], {"maxiter": 40000, "xatol": 1e-11, "fatol": 1e-12}),
+    ]
+    mini, calls = fake({"L-BFGS-B": (2.0, [1.0, 1.0], False),
+                        "Nelder-Mead": (2.0, [2.0, 2.0], False)})
+    monkeypatch.setattr(clv, "minimize", mini)
+    assert clv._maximise(None, x0, "demo")[0].tolist() == [2.0, 2.0]  # a tie goes to Nelder-Mead
+    assert clv._maximise(None, x0, "demo")[2] is False
+    mini, calls = fake({"L-BFGS-B": (np.inf, [1.0, 1.0], False),
+                        "Nelder-Mead": (5.0, [2.0, 2.0], True)})
+    monkeypatch.setattr(clv, "minimize", mini)
+    assert clv._maximise(None, x0, "demo")[1] == 5.0 and calls[1][1] == [0.5, 0.5]
+    mini, calls = fake({"L-BFGS-B": (np.inf, [1.0], False), "Nelder-Mead": (np.nan, [2.0], False)})
+    monkeypatch.setattr(clv, "minimize", mini)
+    with pytest.raises(RuntimeError,
+                       match=re.escape("demo: optimisation failed (Nelder-Mead stub)")):
+        clv._maximise(None, x0, "demo")
+
+
+def test_summarise_transactions_refusals_and_sparse_ids() -> None:
+    lines = _lines()
+    with pytest.raises(ValueError, match=re.escape(
+            "order_lines: no customer lines before 2023-12-31 00:00:00")):
+        clv.summarise_transactions(lines, "2023-12-31")
+    with pytest.raises(ValueError, match=re.escape(
+            "order_lines, column 'revenue_amt': null values")):
+        clv.summarise_transactions(lines.assign(revenue_amt=[1.0, np.nan] + [1.0] * 6),
+                                   "2024-02-05")
+    with pytest.raises(ValueError, match=re.escape(
+            "order_lines, column 'order_ts': dtype object, expected datetime64")):
+        clv.summarise_transactions(lines.assign(order_ts=lines["order_ts"].astype(str)),
+                                   "2024-02-05")
+    # ids far apart (the sort path of the id codes) and no order_id (orders = purchase days)
+    far = lines.assign(customer_id=pd.array([10**12, 10**12, 10**12, 10**12, 10**12, 5, None, 7],
+                                            dtype="Int64")).drop(columns="order_id")
+    s = clv.summarise_transactions(far, "2024-02-05")
+    assert list(s.index) == [5, 10**12]
+    assert s.loc[10**12].tolist() == [2.0, 4.0, 5.0, 25.0, 3, 65.0]
+    # calibration_end: lines before it and T measured to it (c1: 01-01, 01-15; T = 21 d)
+    c = clv.summarise_transactions(lines, "2024-02-05", time_unit="D",
+                                   calibration_end="2024-01-22")
+    assert c.loc[1, ["frequency", "recency", "T", "revenue_amt"]].tolist() == [1, 14, 21, 35]
+
+
+def test_gamma_gamma_penalizer_and_refusals(cdnow: pd.DataFrame,
+                                            cdnow_gg: clv.GammaGamma) -> None:
+    pen = clv.fit_gamma_gamma(cdnow["frequency"], cdnow["monetary_value"], penalizer=0.01)
+    sq = sum(v ** 2 for v in pen.params().values())
+    base_sq = sum(v ** 2 for v in cdnow_gg.params().values())
+    assert sq < base_sq and pen.log_likelihood < cdnow_gg.log_likelihood
+    assert -pen.log_likelihood / 946 + 0.01 * sq < -cdnow_gg.log_likelihood / 946 + 0.01 * base_sq
+    # negative spend is refused by the input check (so the later "m <= 0" check cannot fire)
+    with pytest.raises(ValueError, match=(
+            r"^fit_gamma_gamma: column 'monetary_value' has negative values$")):
+        clv.fit_gamma_gamma([1, 2, 3], [10.0, -5.0, 5.0])
