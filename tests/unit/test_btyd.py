@@ -286,3 +286,24 @@ def test_method_failure_modes() -> None:
             m.loglik([1], [3], [2])
     with pytest.raises(ValueError, match="'recency' exceeds 'T'"):
         par.p_alive([1], [3], [2])
+
+
+def test_distinct_pairs_are_computed_once_per_data_set_and_match_np_unique() -> None:
+    x = np.array([0.0, 2.0, 2.0, 1.0])
+    tx = np.array([0.0, 5.0, 5.0, 3.0])
+    T = np.array([10.0, 10.0, 8.0, 3.0])
+    btyd._PAIRS_CACHE.clear()
+    pairs, inv = btyd._distinct_pairs(x, tx, T)
+    # (x, t) over (x, t_x) then (x, T): (0,0) (2,5) (2,5) (1,3) (0,10) (2,10) (2,8) (1,3)
+    assert pairs.tolist() == [[0, 0], [0, 10], [1, 3], [2, 5], [2, 8], [2, 10]]
+    assert inv.tolist() == [0, 3, 3, 2, 1, 5, 4, 2]
+    again = btyd._distinct_pairs(x.copy(), tx.copy(), T.copy())
+    assert again[0] is pairs and len(btyd._PAIRS_CACHE) == 1  # same bytes: no new sort
+    other = btyd._distinct_pairs(x, tx, T + 1.0)
+    assert other[0] is not pairs and other[0].tolist()[-1] == [2, 11]
+    # a warm cache changes nothing in a fit
+    xs, txs, Ts = _simulate_pareto(300, 0.8, 5.0, 0.6, 15.0, seed=3)
+    btyd._PAIRS_CACHE.clear()
+    cold = btyd.fit_pareto_nbd(xs, txs, Ts)
+    warm = btyd.fit_pareto_nbd(xs, txs, Ts)
+    assert cold.params() == warm.params() and cold.log_likelihood == warm.log_likelihood

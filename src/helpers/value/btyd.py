@@ -50,6 +50,7 @@ Tests reproduce the published CDNOW Pareto/NBD estimates (r = 0.553, α = 10.578
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -325,15 +326,38 @@ def _log_phi(
     return out
 
 
+_PAIRS_CACHE: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _distinct_pairs(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (x, t) pairs of the columns (x, t_x) and (x, T), and the index of each row's pair.
+
+    An optimiser evaluates the likelihood thousands of times on the same rows, and sorting them
+    each time (``np.unique``) took most of a Pareto/NBD fit (81 s of 82 on a 1,500-customer
+    export); the result depends on the data only, so it is kept for the last few data sets,
+    keyed by their bytes. Same data, same pairs: the fit is bit-identical.
+    """
+    cols = [np.ascontiguousarray(a, dtype=float) for a in (x, tx, T)]
+    key = hashlib.blake2b(b"".join(c.tobytes() for c in cols), digest_size=20).digest()
+    key += len(cols[0]).to_bytes(8, "little")
+    hit = _PAIRS_CACHE.get(key)
+    if hit is None:
+        xs, ts = np.concatenate([cols[0], cols[0]]), np.concatenate([cols[1], cols[2]])
+        pairs, inv = np.unique(np.column_stack([xs, ts]), axis=0, return_inverse=True)
+        if len(_PAIRS_CACHE) >= 8:
+            _PAIRS_CACHE.clear()
+        hit = _PAIRS_CACHE[key] = (pairs, inv.ravel())
+    return hit
+
+
 def _log_a0(
     r: float, alpha: float, s: float, beta: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     """log A0 = log(Φ(t_x) - Φ(T)) (FHL 2005 note eqs. 19-20 after Euler's transformation);
     -inf where t_x = T."""
     # Φ depends on (x, t) only: evaluate the 2F1 once per distinct pair of both columns
-    xs, ts = np.concatenate([x, x]), np.concatenate([tx, T])
-    pairs, inv = np.unique(np.column_stack([xs, ts]), axis=0, return_inverse=True)
-    lphi = _log_phi(r, alpha, s, beta, pairs[:, 0], pairs[:, 1])[inv.ravel()]
+    pairs, inv = _distinct_pairs(x, tx, T)
+    lphi = _log_phi(r, alpha, s, beta, pairs[:, 0], pairs[:, 1])[inv]
     l1, l2 = lphi[: x.size], lphi[x.size :]
     with np.errstate(divide="ignore", invalid="ignore"):
         return l1 + np.log1p(-np.exp(np.minimum(l2 - l1, 0.0)))
