@@ -300,21 +300,24 @@ def test_classification_scores_hand_worked():
         churn.classification_scores([1, 1], [0.2, 0.3])
 
 
+class HalfAliveBg:
+    """Stand-in BG/NBD fit: r = 1, alpha = 1, P(alive) = 0.5 for everyone."""
+
+    r, alpha = 1.0, 1.0
+
+    @staticmethod
+    def p_alive(f, r, t):
+        return np.full(len(np.atleast_1d(f)), 0.5)
+
+
 def test_bgnbd_prob_no_purchase_hand_worked():
     # stand-in model: r=1, alpha=1, p_alive = 0.5 for everyone
     # customer x=1, T=1, t=2: stay0 = ((1+1)/(1+1+2))^(1+1) = (1/2)^2 = 0.25
     # P(no purchase) = 0.5 + 0.5*0.25 = 0.625
-    class Bg:
-        r, alpha = 1.0, 1.0
-
-        @staticmethod
-        def p_alive(f, r, t):
-            return np.full(len(np.atleast_1d(f)), 0.5)
-
-    p = churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 2.0)
+    p = churn.bgnbd_prob_no_purchase(HalfAliveBg(), [1.0], [0.5], [1.0], 2.0)
     assert p == pytest.approx([0.625])
     with pytest.raises(ValueError, match="t must be > 0"):
-        churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 0.0)
+        churn.bgnbd_prob_no_purchase(HalfAliveBg(), [1.0], [0.5], [1.0], 0.0)
 
 
 def test_label_window_is_half_open_at_cutoff_plus_horizon() -> None:
@@ -721,11 +724,4 @@ def test_classification_scores_pr_auc_and_alarm_edge(monkeypatch):
 
 def test_bgnbd_prob_no_purchase_short_horizon():
     # r = 1, alpha = 1, P(alive) = 0.5; x = 1, T = 1, t = 0.5: stay0 = (2 / 2.5)^2 = 0.64
-    class Bg:
-        r, alpha = 1.0, 1.0
-
-        @staticmethod
-        def p_alive(f, r, t):
-            return np.full(len(np.atleast_1d(f)), 0.5)
-
-    assert churn.bgnbd_prob_no_purchase(Bg(), [1.0], [0.5], [1.0], 0.5) == pytest.approx([0.82])
+    assert churn.bgnbd_prob_no_purchase(HalfAliveBg(), [1.0], [0.5], [1.0], 0.5) == pytest.approx([0.82])

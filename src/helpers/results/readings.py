@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.money import fmt_money
+
 
 def weekday_sentence(weekday_revenue: pd.Series, quiet_share: float = 0.01) -> str:
     """Which weekdays have no sales, or almost none.
@@ -172,8 +174,6 @@ def retention_sentence(ret: dict, currency: str, horizon_text: str) -> str:
     Branches on whether anyone is slipping, whether contact costs are counted and whether the
     campaign pays at the assumed success rate.
     """
-    from helpers.money import fmt_money
-
     def amt(v: float) -> str:
         return fmt_money(v, currency, ",.0f")
 
