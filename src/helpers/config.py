@@ -8,14 +8,53 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata as _md
+import os
 import platform
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 DATASETS: tuple[str, ...] = ("online_retail_ii", "synthetic", "custom")
 """Known dataset names: the real case study, the offline synthetic CRM, a user's own export."""
+
+
+PROJECT_NAME = "crm-workbook-helpers"
+"""The ``name`` in the workbook's pyproject.toml: how :func:`enter_project_root` knows its root."""
+
+
+def project_root(start: str | Path | None = None) -> Path | None:
+    """The workbook checkout that contains ``start`` (default: the working directory), or None.
+
+    The root is the nearest folder upwards holding a ``pyproject.toml`` that names
+    :data:`PROJECT_NAME` and a ``notebooks/`` folder.
+    """
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        toml = folder / "pyproject.toml"
+        if (folder / "notebooks").is_dir() and toml.is_file():
+            try:
+                text = toml.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            if f'name = "{PROJECT_NAME}"' in text:
+                return folder
+    return None
+
+
+def enter_project_root() -> Path:
+    """Make the workbook's root the working directory and return it.
+
+    The notebooks' default paths (``data/interim/online_retail_ii``, ``reports``) are relative to
+    the root. ``make all`` runs them from there; JupyterLab starts a notebook's kernel in
+    ``notebooks/``, so the first code cell of every notebook calls this to run the same when
+    opened by hand. Outside a checkout (the package installed elsewhere) nothing changes.
+    """
+    root = project_root()
+    if root is not None and Path.cwd().resolve() != root:
+        os.chdir(root)
+    return Path.cwd()
 
 
 class ParameterError(ValueError):

@@ -3,6 +3,8 @@ valid values."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,35 @@ def test_parse_date_takes_a_time_of_day_for_end_of_day_cutoffs():
     assert config.parse_date("1997-09-30T23:59:59", "cutoff") == pd.Timestamp("1997-09-30 23:59:59")
     with pytest.raises(config.ParameterError, match="YYYY-MM-DDTHH:MM:SS"):
         config.parse_date("1997-09-30 at noon", "cutoff")
+
+
+def test_project_root_is_found_from_a_subfolder_and_entered(tmp_path, monkeypatch):
+    root = tmp_path / "wb"
+    (root / "notebooks" / "deep").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{config.PROJECT_NAME}"\n')
+    assert config.project_root(root / "notebooks" / "deep") == root.resolve()
+    monkeypatch.chdir(root / "notebooks")
+    assert config.enter_project_root() == root.resolve()
+    assert Path.cwd() == root.resolve()
+
+
+def test_outside_a_checkout_the_working_directory_is_kept(tmp_path, monkeypatch):
+    other = tmp_path / "proj"
+    (other / "notebooks").mkdir(parents=True)
+    (other / "pyproject.toml").write_text('[project]\nname = "something-else"\n')
+    monkeypatch.chdir(other / "notebooks")
+    assert config.project_root() is None
+    assert config.enter_project_root() == (other / "notebooks").resolve()
+
+
+def test_every_notebook_enters_the_root_before_it_reads_a_path():
+    import nbformat
+
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted(root.glob("notebooks/[0-9][0-9]*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        setup = code[1]
+        assert "config.enter_project_root()" in setup, path.name
+        body = setup.split("config.enter_project_root()")[0]
+        assert "Path(" not in body and "read_parquet" not in body, path.name

@@ -42,7 +42,7 @@ def load_key(key_file: str | Path, env_value: str | None = None) -> bytes:
         The value of ``CRM_PSEUDONYM_KEY`` if the caller found one (takes precedence).
     """
     if env_value:
-        return env_value.encode("utf-8")
+        return env_value.encode()  # str.encode is always UTF-8 (not the locale)
     path = Path(key_file)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +52,7 @@ def load_key(key_file: str | Path, env_value: str | None = None) -> bytes:
     key = path.read_text(encoding="utf-8").strip()
     if len(key) < 16:
         raise ValueError(f"{path}: pseudonymisation key is shorter than 16 characters")
-    return key.encode("utf-8")
+    return key.encode()
 
 
 def pseudonymise(ids: pd.Series, key: bytes, prefix: str = "c_") -> pd.Series:
@@ -65,7 +65,7 @@ def pseudonymise(ids: pd.Series, key: bytes, prefix: str = "c_") -> pd.Series:
         raise ValueError("pseudonymise: key must be bytes of length >= 16 (see load_key)")
     uniq = pd.unique(ids.dropna())
     table = {
-        u: prefix + hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        u: prefix + hmac.new(key, str(u).encode(), hashlib.sha256).hexdigest()[:16]
         for u in uniq
     }
     return ids.map(table).astype("string")
@@ -75,7 +75,7 @@ def personal_columns(columns: list[str]) -> dict[str, str]:
     """Return ``{column: kind}`` for column names that look personal (email, phone, name, address)."""
     found = {}
     for col in columns:
-        norm = re.sub(r"[^a-z0-9]+", "_", str(col).lower()).strip("_")
+        norm = re.sub(r"[^a-z0-9]+", "_", str(col).lower())  # the patterns accept _ at the ends
         for kind, pat in PERSONAL_PATTERNS.items():
             if re.search(pat, norm):
                 found[col] = kind
