@@ -25,27 +25,30 @@ ON = {"retention_share": 0.5}
 
 # sha256 of write_synthetic's files as generated before the retention campaign was added (the
 # pyarrow of the project's lock; a pyarrow upgrade that changes the Parquet bytes changes these).
+# opportunities.parquet and ground_truth.json re-pinned for issue 20: opportunities gained stage
+# timestamps, lead source and channel (which shift pass probabilities), reps of unequal
+# workload and per-stage durations; ground_truth.json records them (funnel_detail, config).
 PINNED = {
     (600, 7, START, END): {
         "customers.parquet": "649c9bbeaf92586dd1edce26c1c3b3f4b38f38a252949f073ca3e4e0b19ddc05",
         "feedback.parquet": "a2c0cfc8d8beb364dd046977072ce08c7fee8885a8c82bf2e56cc9d754ee4145",
-        "ground_truth.json": "71169035f30491f86abab5510506428848e4bbecfaf0a42342d0cd25f4c63fe3",
+        "ground_truth.json": "724dfb98ad817e4866a759ad5b4b5cbd10b60ba7774527c113f8590826b775bb",
         "ground_truth_customers.parquet":
             "554e1b4878c6df3decfff25d6047d064b4409e5b6f54c362857eeab331e01b91",
         "interactions.parquet": "e41412c470c6a8b5b671b7c3cfd932d380e3dfeb7013a2567641f8892f676cdf",
         "opportunities.parquet":
-            "80699526b6a0c719ad1bb40b47756b1c1586741877ac1ab7e784b42c74ee5d90",
+            "6a95ffe9b8b12ac13556ea916b7272159711d3f7ce9e6865967f55cb9a844393",
         "transactions.parquet": "d8ac21f121f9948516248c18a4fa2caf0d086d8ed71f80b39f15cd4142b4fcc2",
     },
     (2500, 123, "2009-12-01", "2011-12-09"): {
         "customers.parquet": "41f89ed68c1e978c0880293ad428fdbac41e7081fa701fb157b81a64ed3fc334",
         "feedback.parquet": "72e6c0ba6252bfb5765df8564c6055aee0130ac40776f6c2a6f85374939892d3",
-        "ground_truth.json": "0634e8fd09410dd27548c86a8a3cacbf5868ba79f28df28ec576783d5404d350",
+        "ground_truth.json": "b6314678239a1bdbdee6a3252069cae623a7755a7289473859c5d9f094f19269",
         "ground_truth_customers.parquet":
             "8828aa6450fb435455d4d06c407c05e3321b8af0fd30f7521df2ba0414cb3269",
         "interactions.parquet": "ea3d662ce84b4a81a4e448e57af835e01a047d48648106f08263ca106e45309e",
         "opportunities.parquet":
-            "1c6beb665c41f0901e773969253efa39fe8d820c790ebcf1c1aacdf71ec62b70",
+            "91441a78cadc8a616b30fb4baae3f9413a50a1572d2a25dacdc1b2f28f7471f9",
         "transactions.parquet": "7dfc2e0a67f475c5fa929cbba2769c125d2512b8e86ab39cb8c6f5668b7976ff",
     },
 }

@@ -177,8 +177,26 @@ OPPORTUNITIES = Table(
         Column("outcome", "string", "won, lost or open.", allowed=("won", "lost", "open")),
         Column("amount", "float64", "Deal value, in the data's currency.", min_value=0.0),
     ),
+    optional_columns=(
+        Column("qualified_ts", "datetime64[ns]", "Entered qualified; null if not (yet) reached.",
+               nullable=True),
+        Column("proposal_ts", "datetime64[ns]", "Entered proposal; null if not (yet) reached.",
+               nullable=True),
+        Column("negotiation_ts", "datetime64[ns]",
+               "Entered negotiation; null if not (yet) reached.", nullable=True),
+        Column("lead_source", "string", "Where the lead came from (web, referral, ...).",
+               nullable=True),
+        Column("channel", "string", "Sales channel working the deal (inside, field, ...).",
+               nullable=True),
+    ),
     required=False,
 )
+
+STAGE_TS_COLUMNS: dict[str, str] = {
+    "lead": "created_ts", "qualified": "qualified_ts", "proposal": "proposal_ts",
+    "negotiation": "negotiation_ts", "won": "closed_ts",
+}
+"""Column holding the time an opportunity entered each funnel stage (``won``: ``closed_ts``)."""
 
 TABLES: dict[str, Table] = {
     t.name: t

@@ -25,6 +25,8 @@ UK_REGIONS = ("London", "South East", "South West", "East of England", "Midlands
 COUNTRIES = ("Germany", "France", "EIRE", "Netherlands", "Spain", "Belgium", "Switzerland",
              "Portugal", "Australia", "Norway", "Italy", "Sweden", "Denmark", "USA")
 SEGMENTS = ("champions", "frequent_low_spend", "big_ticket_occasional", "casual")
+LEAD_SOURCES = ("web", "referral", "event", "outbound")  # where an opportunity came from
+OPP_CHANNELS = ("inside_sales", "field_sales", "partner")  # who works an opportunity
 
 # Product vocabulary: nouns chosen so helpers.data.ingest.categorise_by_keywords files each product
 # under the category given here (checked by the tests).
@@ -111,6 +113,17 @@ class SynthConfig:
     n_reps: int = 8
     stage_pass_rates: tuple[float, ...] = (0.6, 0.55, 0.6, 0.5)
     rep_skill_spread: float = 0.8
+    # opportunities, drawn from their own stream (see touches._opportunities): logit shifts of
+    # every stage transition by lead source and sales channel (first level = reference, 0),
+    # reps' workloads and lead-source mixes, and per-stage durations (lognormal, days)
+    lead_source_shares: tuple[float, ...] = (0.4, 0.2, 0.15, 0.25)  # order of LEAD_SOURCES
+    lead_source_betas: tuple[float, ...] = (0.0, 0.6, 0.25, -0.5)
+    opp_channel_shares: tuple[float, ...] = (0.5, 0.3, 0.2)  # order of OPP_CHANNELS
+    opp_channel_betas: tuple[float, ...] = (0.0, 0.3, -0.3)
+    rep_workload_spread: float = 1.0  # workload share of rep i ∝ exp(spread * cos(2.4 i))
+    rep_source_tilt: float = 1.0  # P(source | rep) ∝ share * exp(-tilt * skill_rep * beta)
+    stage_median_days: tuple[float, ...] = (6.0, 10.0, 14.0, 8.0)  # per transition
+    stage_duration_sigma: float = 0.5  # lognormal sigma; each step clipped to [1, 30] days
     # randomised retention campaign (off while retention_share = 0; see touches._campaign_truth)
     retention_share: float = 0.0  # share of eligible customers treated
     retention_weeks_before_end: float = 26.0  # campaign day: this many weeks before the end
@@ -170,6 +183,24 @@ class SynthConfig:
             )
         if self.n_reps < 1:
             raise ValueError(f"SynthConfig.n_reps={self.n_reps}: must be >= 1")
+        if len(self.stage_median_days) != len(FUNNEL_STAGES) - 1 or not all(
+            1.0 <= x <= 30.0 for x in self.stage_median_days
+        ) or not self.stage_duration_sigma > 0:
+            raise ValueError(
+                f"SynthConfig.stage_median_days: need {len(FUNNEL_STAGES) - 1} medians in "
+                f"[1, 30] days and stage_duration_sigma > 0 (got {self.stage_median_days}, "
+                f"{self.stage_duration_sigma})"
+            )
+        for shares, betas, labels in (
+            (self.lead_source_shares, self.lead_source_betas, LEAD_SOURCES),
+            (self.opp_channel_shares, self.opp_channel_betas, OPP_CHANNELS),
+        ):
+            if len(shares) != len(labels) or len(betas) != len(labels) or min(shares) < 0 \
+                    or not sum(shares) > 0:
+                raise ValueError(
+                    f"SynthConfig: shares/betas for {labels} need {len(labels)} items each, "
+                    f"shares non-negative and not all 0 (got {shares}, {betas})"
+                )
         for shares, betas, labels in (
             (self.channel_shares, self.channel_betas, CHANNELS),
             (self.income_shares, self.income_betas, INCOME_BANDS),
@@ -205,7 +236,9 @@ def _config(config: dict[str, Any]) -> SynthConfig:
         raise ValueError(f"simulate_crm: unknown config key(s) {unknown}; valid: {sorted(names)}")
     cfg = dict(config)
     for k in ("weekday_weights", "stage_pass_rates", "channel_shares", "channel_betas",
-              "income_shares", "income_betas", "age_shares", "age_betas"):
+              "income_shares", "income_betas", "age_shares", "age_betas", "lead_source_shares",
+              "lead_source_betas", "opp_channel_shares", "opp_channel_betas",
+              "stage_median_days"):
         if k in cfg:
             cfg[k] = tuple(float(x) for x in cfg[k])
     return SynthConfig(**cfg)

@@ -8,12 +8,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from helpers.data.schema import FUNNEL_STAGES
 from helpers.synth.arrays import _strings
 from helpers.synth.seasons import _virtual_to_ns
-from helpers.synth.settings import CHANNELS, NS_PER_DAY, SynthConfig
+from helpers.synth.settings import (
+    CHANNELS,
+    LEAD_SOURCES,
+    NS_PER_DAY,
+    OPP_CHANNELS,
+    SynthConfig,
+)
 from helpers.synth.truth import retention_days, retention_rates
 
 # one block of interaction rows: (customer, campaign index, time ns, kind code, channel code)
@@ -141,12 +147,114 @@ def rep_pass_rates(cfg: SynthConfig) -> tuple[list[str], np.ndarray]:
     return reps, special.expit(base[None, :] + skill[:, None])
 
 
+@dataclass(frozen=True)
+class FunnelPlan:
+    """The planted funnel: per rep, lead source, channel and transition, as drawn from.
+
+    ``pass_prob[r, s, c, k] = logistic(logit(stage_pass_rates[k]) + skill[r] + beta_s[s] +
+    beta_c[c])``; ``workload[r]`` = P(an opportunity is rep r's), ``source_mix[r, s]`` =
+    P(lead source s | rep r), ``channel_share[c]`` = P(sales channel c).
+    """
+
+    reps: list[str]
+    skill: np.ndarray  # (R,) logit shift per rep, increasing with the rep number
+    workload: np.ndarray  # (R,)
+    source_mix: np.ndarray  # (R, S)
+    channel_share: np.ndarray  # (C,)
+    pass_prob: np.ndarray  # (R, S, C, K)
+
+    def reach(self) -> np.ndarray:
+        """P(reaching stage j) for j = 0 .. K, shape (R, S, C, K + 1) (stage 0 = lead = 1)."""
+        p = self.pass_prob
+        return np.concatenate([np.ones(p.shape[:3] + (1,)), np.cumprod(p, axis=3)], axis=3)
+
+    def weights(self) -> np.ndarray:
+        """P(rep, source, channel) of a new opportunity, shape (R, S, C)."""
+        return (self.workload[:, None, None] * self.source_mix[:, :, None]
+                * self.channel_share[None, None, :])
+
+
+def funnel_plan(cfg: SynthConfig) -> FunnelPlan:
+    """The planted funnel of ``cfg`` (see :class:`FunnelPlan`).
+
+    Rep workloads: ``∝ exp(rep_workload_spread · cos(2.4 i))`` for rep ``i`` = 0, 1, ... (sizes
+    unrelated to skill order); lead-source mix of rep ``r``:
+    ``∝ lead_source_shares · exp(-rep_source_tilt · skill_r · lead_source_betas)`` (weaker reps
+    get more of the sources that convert well, so raw win rates understate skill differences).
+    """
+    reps, _ = rep_pass_rates(cfg)
+    skill = np.linspace(-cfg.rep_skill_spread, cfg.rep_skill_spread, cfg.n_reps)
+    load = np.exp(cfg.rep_workload_spread * np.cos(2.4 * np.arange(cfg.n_reps)))
+    b_s = np.asarray(cfg.lead_source_betas)
+    b_c = np.asarray(cfg.opp_channel_betas)
+    mix = np.asarray(cfg.lead_source_shares)[None, :] * np.exp(
+        -cfg.rep_source_tilt * skill[:, None] * b_s[None, :])
+    chan = np.asarray(cfg.opp_channel_shares, float)
+    base = special.logit(np.asarray(cfg.stage_pass_rates))
+    logit = (base[None, None, None, :] + skill[:, None, None, None]
+             + b_s[None, :, None, None] + b_c[None, None, :, None])
+    return FunnelPlan(reps, skill, load / load.sum(), mix / mix.sum(axis=1, keepdims=True),
+                      chan / chan.sum(), special.expit(logit))
+
+
+def _funnel_facts(plan: FunnelPlan, cfg: SynthConfig) -> dict[str, Any]:
+    """Planted funnel facts for ``ground_truth.json``: per rep the pass rate of every
+    transition among the opportunities reaching it (over the rep's source and channel mix), and
+    under ``funnel_detail`` win rates by lead source, channel and rep, stage-duration
+    quantiles and rep skills, workloads and mixes."""
+    n_trans = len(FUNNEL_STAGES) - 1
+    names = [f"{FUNNEL_STAGES[j]}->{FUNNEL_STAGES[j + 1]}" for j in range(n_trans)]
+    w, reach = plan.weights(), plan.reach()
+    rep_w = w / w.sum(axis=(1, 2), keepdims=True)
+    by_rep = (rep_w[..., None] * reach).sum(axis=(1, 2))  # (R, K + 1)
+    all_reach = (w[..., None] * reach).sum(axis=(0, 1, 2))
+    win = reach[..., -1]
+    q = stats.norm.ppf([0.25, 0.5, 0.75]) * cfg.stage_duration_sigma
+    source_win = (w * win).sum(axis=(0, 2)) / w.sum(axis=(0, 2))
+    channel_win = (w * win).sum(axis=(0, 1)) / w.sum(axis=(0, 1))
+    pop_mix = w.sum(axis=(0, 2))  # lead-source mix of all opportunities
+    at_pop_mix = (pop_mix[None, :, None] * plan.channel_share[None, None, :] * win).sum(axis=(1, 2))
+    pass_rates = {rep: dict(zip(names, map(float, by_rep[i, 1:] / by_rep[i, :-1]), strict=True))
+                  for i, rep in enumerate(plan.reps)}
+    detail = {
+        "lead_sources": list(LEAD_SOURCES),
+        "channels": list(OPP_CHANNELS),
+        "win_rate_by_lead_source": dict(zip(LEAD_SOURCES, map(float, source_win), strict=True)),
+        "win_rate_by_channel": dict(zip(OPP_CHANNELS, map(float, channel_win), strict=True)),
+        "win_rate": float(all_reach[-1]),
+        "pass_rate_by_transition": dict(zip(names, map(float, all_reach[1:] / all_reach[:-1]),
+                                            strict=True)),
+        "rep_skill_logit": dict(zip(plan.reps, map(float, plan.skill), strict=True)),
+        "rep_workload_share": dict(zip(plan.reps, map(float, plan.workload), strict=True)),
+        "rep_win_rate": dict(zip(plan.reps, map(float, by_rep[:, -1]), strict=True)),
+        "rep_win_rate_at_population_mix": dict(zip(plan.reps, map(float, at_pop_mix),
+                                                   strict=True)),
+        "rep_lead_source_mix": {rep: dict(zip(LEAD_SOURCES, map(float, plan.source_mix[i]),
+                                              strict=True)) for i, rep in enumerate(plan.reps)},
+        "stage_duration_days": {
+            FUNNEL_STAGES[j]: dict(zip(("q1", "median", "q3"),
+                                       map(float, cfg.stage_median_days[j] * np.exp(q)),
+                                       strict=True)) for j in range(n_trans)},
+        "rule": ("pass k = logistic(logit(stage_pass_rates[k]) + skill_rep + beta_source + "
+                 "beta_channel); time in stage k ~ lognormal(median k, sigma) clipped to "
+                 "[1, 30] days (the same for deals that pass and fail); open at the end = "
+                 "not closed by end_exclusive"),
+    }
+    return {"funnel_pass_rates": pass_rates, "funnel_detail": detail}
+
+
 def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Timestamp,
                    n_days: int, cfg: SynthConfig, rng: np.random.Generator,
                    src_ids: np.ndarray) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Opportunities through the funnel stages and the true pass rates per rep and transition."""
+    """Opportunities through the funnel stages, with the time each stage was entered, lead
+    source and sales channel, and the planted truth (:func:`_funnel_facts`).
+
+    ``rng`` draws what it drew before the lead sources existed (customers, creation times,
+    amounts and the uniforms of every pass and every step); rep, lead source and channel come
+    from a stream spawned from ``rng``'s seed (drawing from it leaves ``rng`` as it was).
+    """
     n = len(c["lam"])
-    reps, rates = rep_pass_rates(cfg)
+    plan = funnel_plan(cfg)
     share = np.where(c["channel"] == CHANNELS.index("trade_show"), 2.0, 1.0)
     has = rng.random(n) < np.minimum(cfg.opp_customer_share * share, 1.0)
     m = np.where(has, 1 + rng.poisson(cfg.opp_extra_mean, n), 0)
@@ -154,11 +262,19 @@ def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Ti
     k = len(cust)
     t_created = c["t0"][cust] + rng.random(k) * (n_days - c["t0"][cust])
     created = _virtual_to_ns(t_created, t_start, cfg).astype(np.int64)
-    rep = rng.integers(0, cfg.n_reps, k)
+    rng.integers(0, cfg.n_reps, k)  # the former rep draw, kept so the draws below stay aligned
+    (rng_new,) = rng.spawn(1)
+    rep = np.searchsorted(np.cumsum(plan.workload), rng_new.random(k) * (1 - 1e-12))
+    u_src = rng_new.random(k) * (1 - 1e-12)
+    src = (u_src[:, None] > np.cumsum(plan.source_mix[rep], axis=1)).sum(axis=1)
+    chan = np.searchsorted(np.cumsum(plan.channel_share), rng_new.random(k) * (1 - 1e-12))
     n_trans = len(FUNNEL_STAGES) - 1
-    passed = rng.random((k, n_trans)) < rates[rep]
+    passed = rng.random((k, n_trans)) < plan.pass_prob[rep, src, chan]
     n_pass = np.cumprod(passed, axis=1).sum(axis=1)  # stages passed in a row
-    steps = (rng.uniform(3.0, 30.0, (k, n_trans)) * NS_PER_DAY).astype(np.int64)
+    u_step = (rng.uniform(3.0, 30.0, (k, n_trans)) - 3.0) / 27.0  # uniforms on [0, 1)
+    days = np.clip(np.asarray(cfg.stage_median_days)[None, :] * np.exp(
+        cfg.stage_duration_sigma * stats.norm.ppf(np.clip(u_step, 1e-12, 1 - 1e-12))), 1.0, 30.0)
+    steps = (days * NS_PER_DAY).astype(np.int64)
     cum = created[:, None] + np.cumsum(steps, axis=1)  # time of the end of step j
     close = cum[np.arange(k), np.minimum(n_pass, n_trans - 1)]
     is_open = close >= t_end.value
@@ -167,23 +283,28 @@ def _opportunities(c: dict[str, np.ndarray], t_start: pd.Timestamp, t_end: pd.Ti
     outcome = np.where(is_open, 2, np.where(n_pass == n_trans, 0, 1))
     amount = np.round(np.exp(rng.normal(np.log(2000.0), 0.8, k)), 2)
     order = np.lexsort((cust, created))
-    closed = np.where(is_open, np.iinfo(np.int64).min, close // (60 * 10**9) * (60 * 10**9))
+    nat = np.iinfo(np.int64).min
+    minute = 60 * 10**9
+    closed = np.where(is_open, nat, close // minute * minute)
+    # entered stage j + 1 (qualified, proposal, negotiation) at the end of step j
+    entered = np.where(done_by_end[:, :-1], cum[:, :-1] // minute * minute, nat)
     opp = pd.DataFrame(
         {
             "opportunity_id": np.arange(1, k + 1, dtype=np.int64),
             "source_customer_id": _strings(src_ids, cust[order]),
-            "rep_id": _strings(reps, rep[order]),
+            "rep_id": _strings(plan.reps, rep[order]),
             "created_ts": created[order].astype("datetime64[ns]"),
             "closed_ts": pd.to_datetime(closed[order]).astype("datetime64[ns]"),
             "furthest_stage": _strings(FUNNEL_STAGES, furthest[order]),
             "outcome": _strings(["won", "lost", "open"], outcome[order]),
             "amount": amount[order],
+            **{f"{FUNNEL_STAGES[j + 1]}_ts": pd.to_datetime(entered[order, j]).astype(
+                "datetime64[ns]") for j in range(n_trans - 1)},
+            "lead_source": _strings(LEAD_SOURCES, src[order]),
+            "channel": _strings(OPP_CHANNELS, chan[order]),
         }
     )
-    names = [f"{FUNNEL_STAGES[j]}->{FUNNEL_STAGES[j + 1]}" for j in range(n_trans)]
-    truth = {rep: dict(zip(names, map(float, rates[i]), strict=True))
-             for i, rep in enumerate(reps)}
-    return opp, truth
+    return opp, _funnel_facts(plan, cfg)
 
 
 @dataclass(frozen=True)

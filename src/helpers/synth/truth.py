@@ -30,7 +30,7 @@ class TruthInputs:
     cfg: SynthConfig
     cat: pd.DataFrame  # the catalogue
     pairs: np.ndarray  # planted (A, B) product-index pairs
-    funnel_truth: dict[str, Any]  # true pass rates per rep and transition
+    funnel_truth: dict[str, Any]  # funnel_pass_rates (per rep, transition) and funnel_detail
     dirt_stats: dict[str, int]  # counts of each kind of dirt
     seed: int
     start: str
@@ -98,7 +98,7 @@ def _truth_summary(inp: TruthInputs, w52: float) -> dict[str, Any]:
         "association_pairs": [[str(code[a]), str(code[b])] for a, b in inp.pairs],
         "association_prob": cfg.assoc_prob,
         "funnel_stages": list(FUNNEL_STAGES),
-        "funnel_pass_rates": inp.funnel_truth,
+        **inp.funnel_truth,
         "seasonality": {"amplitude": cfg.seasonal_amplitude, "peak_day_of_year":
                         cfg.peak_day_of_year, "weekday_weights_mon_sun":
                         list(cfg.weekday_weights), "intensity_next_52w_weeks": w52},
