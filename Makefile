@@ -76,7 +76,7 @@ drop_chars = $(if $(2),$(call drop_chars,$(subst $(firstword $(2)),,$(1)),$(word
 ifneq ($(strip $(call drop_chars,$(RUN),$(RUN_CHARS)))$(filter-out 1,$(words $(RUN)))$(filter -% .%,$(RUN)),)
 $(error RUN=$(RUN): a run name is one word of letters, digits, '_', '-' and '.' (not starting with '-' or '.'); default: the DATASET name)
 endif
-ifneq ($(filter notebooks figures logs exports $(filter-out $(DATASET),online_retail_ii synthetic custom),$(RUN)),)
+ifneq ($(filter notebooks figures logs exports site $(filter-out $(DATASET),online_retail_ii synthetic custom),$(RUN)),)
 $(error RUN=$(RUN) is reserved (a folder of reports/ or another dataset's name); choose another name)
 endif
 
@@ -112,7 +112,7 @@ DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CR
 	--synth-customers="$$CRM_MAKE_SYNTH_CUSTOMERS" \
 	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
-.PHONY: help setup which-python setup-spark data all lab check-params demo test test-fast lint reports verify \
+.PHONY: help setup which-python setup-spark data all lab check-params demo test test-fast lint reports site verify \
 	bench mutate privacy-scan clean clean-data FORCE
 
 help: ## list the targets
@@ -193,8 +193,20 @@ lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check src tests notebooks
 	$(VENV)/bin/ruff format --check src tests
 
-reports: $(VENV)/.installed ## build reports/index.html and reports/README.md from the rendered notebooks
+# The site needs the `site` extra (in `dev`, so `make setup` installs it; installed here for an
+# older .venv).
+SITE_DEPS = @$(PY) -c 'import myst_nb, furo' 2>/dev/null || $(PY) -m pip install -q \
+	--disable-pip-version-check -c constraints.txt -e '.[site]'
+
+reports: $(VENV)/.installed ## build reports/site/ (every notebook: sidebar, search), index.html, README.md
+	$(SITE_DEPS)
 	$(PY) -m helpers.results.pages build --reports-dir $(REPORTS)
+	$(PY) -m helpers.results.book check $(REPORTS)/site
+
+site: $(VENV)/.installed ## rebuild only reports/site/ from the executed notebooks (no PDF, no index)
+	$(SITE_DEPS)
+	$(PY) -m helpers.results.book build --reports-dir $(REPORTS)
+	$(PY) -m helpers.results.book check $(REPORTS)/site
 
 verify: $(VENV)/.installed ## re-run the study and compare metrics.json with the committed one
 	$(PY) -m helpers.results.verify --dataset="$$CRM_MAKE_DATASET" \

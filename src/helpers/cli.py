@@ -278,6 +278,11 @@ def check_known_overrides(overrides: dict[str, Any], notebook_dir: Path) -> None
         )
 
 
+SYNTH_RETENTION_SHARE = 0.5
+"""Treated share of the randomised retention campaign in the synthetic CRM that ``data``
+generates (``SynthConfig.retention_share``; the generator's own default, 0, has none)."""
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     from helpers.data import ingest
 
@@ -301,6 +306,7 @@ def cmd_data(args: argparse.Namespace) -> int:
                 start=args.synth_start,
                 end=args.synth_end,
                 seed=args.seed,
+                retention_share=args.synth_retention_share,
             )
             synth.write_synthetic(crm, raw_dir)
             print(f"  ok  generated synthetic CRM in {raw_dir}")
@@ -485,6 +491,7 @@ def render_html(executed: Path, html_path: Path, no_input: bool = False) -> Path
             md = out.get("data", {}).get("text/markdown")
             if md is not None:
                 out["data"]["text/markdown"] = math_to_mathml(md)
+            _image_with_alt(out)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = no_input
     exporter.exclude_input_prompt = True
@@ -496,6 +503,18 @@ def render_html(executed: Path, html_path: Path, no_input: bool = False) -> Path
 
     write_text(body, html_path)
     return html_path
+
+
+def _image_with_alt(out: dict[str, Any]) -> None:
+    """Give a PNG output its alt text in the HTML (``store.save_fig`` puts it in the output's
+    metadata; nbconvert's lab template ignores that and writes a placeholder alt)."""
+    import html
+
+    alt = out.get("metadata", {}).get("image/png", {}).get("alt")
+    data = out.get("data", {})
+    if alt and "image/png" in data:
+        png = data.pop("image/png")
+        data["text/html"] = f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt)}">'
 
 
 def _split_kv(kv: str) -> tuple[str, Any]:
@@ -518,6 +537,10 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--synth-customers", type=int, default=4000)
     d.add_argument("--synth-start", default="2009-12-01")
     d.add_argument("--synth-end", default="2011-12-09")
+    d.add_argument("--synth-retention-share", type=float, default=SYNTH_RETENTION_SHARE,
+                   help="share of eligible customers the synthetic CRM's randomised retention "
+                   "campaign treats (0 = no campaign; the demo runs one for notebook 05's "
+                   "campaign uplift section)")
     r = sub.add_parser("run", help="run one notebook with papermill and render it")
     r.add_argument("notebook")
     r.add_argument("--dataset")

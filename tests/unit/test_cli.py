@@ -246,3 +246,40 @@ def test_make_vars_bad_params_exit_2(monkeypatch, capsys):
         monkeypatch.setenv(k, v)
     assert cli.main(["make-vars"]) == 2
     assert "'/tmp/never' is not name=value" in capsys.readouterr().err
+
+
+def test_rendered_figures_carry_their_alt_text(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    out_alt = nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBORw0KGgo="},
+        metadata={"image/png": {"alt": 'Revenue by month <"2011">'}})
+    out_plain = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+    cell = nbformat.v4.new_code_cell("fig", outputs=[out_alt, out_plain])
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), cell]
+    src = tmp_path / "t.ipynb"
+    nbformat.write(nb, src)
+    html = cli.render_html(src, tmp_path / "t.html").read_text()
+    import re
+
+    alts = re.findall(r"<img alt=(\"[^\"]*\"|'[^']*')", html)
+    assert alts[0] == """'Revenue by month &lt;"2011"&gt;'"""  # escaped, not raw markup
+    assert html.count("iVBORw0KGgo=") == 2  # both images kept; the one without alt unchanged
+
+
+def test_data_synthetic_runs_the_randomised_campaign(tmp_path):
+    """`data --dataset synthetic` generates the retention campaign (treated share
+    cli.SYNTH_RETENTION_SHARE) that notebook 05's campaign uplift section needs; share 0 gives
+    none, as the generator's default does."""
+    assert cli.SYNTH_RETENTION_SHARE > 0
+    on, off = tmp_path / "on", tmp_path / "off"
+    base = ["data", "--dataset", "synthetic", "--synth-customers", "300",
+            "--synth-start", "2010-01-01", "--synth-end", "2011-06-30"]
+    assert cli.main(base + ["--raw-dir", str(on)]) == 0
+    assert cli.main(base + ["--raw-dir", str(off), "--synth-retention-share", "0"]) == 0
+    import pandas as pd
+
+    camp = pd.read_parquet(on / "campaign.parquet")
+    assert camp["treated"].any() and not camp["treated"].all()
+    assert not (off / "campaign.parquet").exists()

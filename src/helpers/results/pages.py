@@ -1,6 +1,7 @@
-"""Build the reviewers' entry points: ``reports/index.html`` and ``reports/README.md``.
+"""Build the reviewers' entry points: ``reports/index.html``, ``reports/README.md`` and the site.
 
-``python -m helpers.results.pages build --reports-dir reports`` (``make reports``) links every rendered
+``python -m helpers.results.pages build --reports-dir reports`` (``make reports``) builds the site
+of the executed notebooks (``reports/site/``, :mod:`helpers.results.book`), links every rendered
 notebook, shows the headline numbers (read from ``metrics.json``: the ``headline`` list of the
 case study's section when it exists, else the data facts of ``01_collect_clean``) and the key
 figures, the glossary, and, where Debian's ``chromium`` is installed, prints the case study to PDF.
@@ -21,6 +22,7 @@ from typing import Any
 
 from helpers.files import read_json, write_text
 from helpers.money import fmt_money
+from helpers.results import book
 from helpers.results.glossary import GLOSSARY
 
 log = logging.getLogger(__name__)
@@ -30,14 +32,39 @@ H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL | re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
 
 
+def _title(path: Path) -> str:
+    m = H1.search(path.read_text(encoding="utf-8", errors="replace"))
+    title = html.unescape(TAG.sub("", m.group(1))).replace("¶", "").replace("#", "") if m else ""
+    return title.strip() or path.stem
+
+
 def notebook_pages(reports_dir: Path) -> list[dict[str, str]]:
-    """Rendered notebooks ``NN_*.html`` in order, with the title from their first heading."""
+    """Rendered notebooks in order, with the title from their first heading.
+
+    ``file``: the standalone ``NN_*.html`` ("" when absent); ``site``: the notebook's page of
+    the site (``site/<study>/NN_*.html``, "" when the site was not built).
+    """
+    flat = {p.stem: p for p in reports_dir.glob("[0-9][0-9]*_*.html")}
+    study = book.studies_for(reports_dir)[0].name
+    site = {p.stem: p for p in (reports_dir / "site" / study).glob("[0-9][0-9]*_*.html")}
     pages = []
-    for p in sorted(reports_dir.glob("[0-9][0-9]*_*.html")):
-        m = H1.search(p.read_text(encoding="utf-8", errors="replace"))
-        title = html.unescape(TAG.sub("", m.group(1))).replace("¶", "").strip() if m else p.stem
-        pages.append({"file": p.name, "stem": p.stem, "title": title})
+    for stem in sorted(set(flat) | set(site)):
+        path = flat.get(stem) or site[stem]
+        pages.append(
+            {
+                "file": flat[stem].name if stem in flat else "",
+                "site": f"site/{study}/{stem}.html" if stem in site else "",
+                "stem": stem,
+                "title": _title(path),
+            }
+        )
     return pages
+
+
+def figure_alt(reports_dir: Path, file_name: str) -> str:
+    """The alt text of ``figures/<file_name>``: as ``save_fig`` recorded it, else from its name."""
+    alts = book.figure_alts(reports_dir / "figures")
+    return alts.get(file_name) or book.fallback_alt(file_name, f"notebook {file_name[:2]}")
 
 
 def headline(metrics: dict[str, Any]) -> list[dict[str, str]]:
@@ -97,18 +124,24 @@ def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
     """The index page as an HTML string (relative links only)."""
     pages = notebook_pages(reports_dir)
     e = html.escape
-    rows = "".join(
-        f'<tr><td><a href="{e(p["file"])}">{e(p["stem"])}</a></td><td>{e(p["title"])}</td></tr>'
-        for p in pages
-    )
+
+    def links(p: dict[str, str]) -> str:
+        out = [f'<a href="{e(p["site"])}">{e(p["stem"])}</a>'] if p["site"] else []
+        if p["file"]:
+            label = "single page" if p["site"] else p["stem"]
+            out.append(f'<a href="{e(p["file"])}">{label}</a>')
+        return " · ".join(out)
+
+    rows = "".join(f"<tr><td>{links(p)}</td><td>{e(p['title'])}</td></tr>" for p in pages)
     heads = "".join(
         f'<tr><td>{e(h["label"])}</td><td class="num">{e(h["value"])}</td>'
         f"<td>{e(h.get('source', ''))}</td></tr>"
         for h in headline(metrics)
     )
     figs = "".join(
-        f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" alt="{e(f)}" '
-        f'loading="eager"></a><figcaption>{e(f)}</figcaption></figure>'
+        f'<figure><a href="figures/{e(f)}"><img src="figures/{e(f)}" '
+        f'alt="{e(figure_alt(reports_dir, f))}" loading="eager"></a>'
+        f"<figcaption>{e(f)}</figcaption></figure>"
         for f in key_figures(metrics, reports_dir)
     )
     gloss = "".join(
@@ -116,8 +149,12 @@ def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
     )
     pdf = reports_dir / f"{CASE_STUDY}.pdf"
     pdf_link = f' · <a href="{CASE_STUDY}.pdf">case study as PDF</a>' if pdf.exists() else ""
+    site = next((p["site"] for p in pages if p["stem"] == CASE_STUDY and p["site"]), "")
     cs = reports_dir / f"{CASE_STUDY}.html"
-    cs_link = f'<a href="{CASE_STUDY}.html">read the case study</a>' if cs.exists() else ""
+    cs_href = site or (f"{CASE_STUDY}.html" if cs.exists() else "")
+    cs_link = f'<a href="{e(cs_href)}">read the case study</a>' if cs_href else ""
+    if site:
+        cs_link += ' · <a href="site/index.html">all notebooks as a site (sidebar, search)</a>'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>CRM analytics workbook: reports</title><style>{CSS}</style></head>
@@ -146,7 +183,8 @@ def build_readme(reports_dir: Path, metrics: dict[str, Any]) -> str:
         "# Reports",
         "",
         "Rendered results of the Online Retail II run (built by `make reports`). "
-        "Open `index.html` locally for the same page in a browser.",
+        "Open `index.html` locally for the same page in a browser, and `site/index.html` for "
+        "every notebook with a sidebar, previous/next links and search.",
         "",
         "## Headline numbers",
         "",
@@ -158,10 +196,14 @@ def build_readme(reports_dir: Path, metrics: dict[str, Any]) -> str:
     ]
     lines += ["", "## Notebooks", "", "| report | title |", "| --- | --- |"]
     lines += [
-        f"| [{p['stem']}]({p['file']}) | {p['title']} |" for p in notebook_pages(reports_dir)
+        f"| [{p['stem']}]({p['site'] or p['file']}) | {p['title']} |"
+        for p in notebook_pages(reports_dir)
     ]
     lines += ["", "## Key figures", ""]
-    lines += [f"![{f}](figures/{f})" for f in key_figures(metrics, reports_dir)]
+    lines += [
+        f"![{figure_alt(reports_dir, f).replace(']', ')')}](figures/{f})"
+        for f in key_figures(metrics, reports_dir)
+    ]
     lines += ["", "## Glossary · 术语表", "", "| term | 中文 | meaning |", "| --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in GLOSSARY]
     return "\n".join(lines) + "\n"
@@ -214,14 +256,23 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout_s: float = 120) -> Path |
     return pdf_path
 
 
-def build(reports_dir: str | Path, pdf: bool = True) -> dict[str, Path]:
-    """Write ``index.html`` and ``README.md`` (and the case-study PDF where possible)."""
+def build(reports_dir: str | Path, pdf: bool = True, site: bool = True) -> dict[str, Path]:
+    """Write ``index.html`` and ``README.md``, the site (``site/``, when ``site`` and the executed
+    notebooks are present) and the case-study PDF where possible."""
+    import importlib.util
+
     reports_dir = Path(reports_dir)
     mpath = reports_dir / "metrics.json"
     if not mpath.exists():
         raise FileNotFoundError(f"{mpath} not found: run `make all` before `make reports`")
     metrics = read_json(mpath)
     out: dict[str, Path] = {}
+    if site and not (reports_dir / "notebooks").is_dir():
+        log.warning("no executed notebooks in %s/notebooks: site not rebuilt", reports_dir)
+    elif site and importlib.util.find_spec("myst_nb") is None:
+        log.warning("myst-nb not installed: site skipped (pip install -e '.[site]')")
+    elif site:
+        out["site"] = book.build_site(reports_dir) / "index.html"
     cs = reports_dir / f"{CASE_STUDY}.html"
     if pdf and cs.exists():
         got = print_pdf(cs, reports_dir / f"{CASE_STUDY}.pdf")
@@ -238,11 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="write index.html, README.md (and the case-study PDF)")
     b.add_argument("--reports-dir", default="reports")
     b.add_argument("--no-pdf", action="store_true")
+    b.add_argument("--no-site", action="store_true", help="leave site/ as it is")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        out = build(args.reports_dir, pdf=not args.no_pdf)
-    except FileNotFoundError as exc:
+        out = build(args.reports_dir, pdf=not args.no_pdf, site=not args.no_site)
+    except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for k, p in out.items():

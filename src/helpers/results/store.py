@@ -111,11 +111,55 @@ def skip(m: dict[str, Any], section: str, reason: str) -> str:
     return f"**Skipped: {section}.** This section {reason}."
 
 
+ALT_FILE = "alt.json"  # beside the figures: file name -> alt text (read by results.pages)
+ALT_MAX_CHARS = 400
+
+
+def figure_alt(fig: matplotlib.figure.Figure, name: str = "") -> str:
+    """A text alternative for ``fig`` built from its titles and axis labels.
+
+    ``"Suptitle. Panel title (x: x label; y: y label). ..."``; panels without a title or labels
+    are left out, and a figure with no text at all is described by ``name`` (underscores as
+    spaces). Cut to ``ALT_MAX_CHARS`` characters.
+    """
+    parts: list[str] = []
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        parts.append(sup.get_text().strip())
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        title = " ".join(
+            t for t in (ax.get_title(loc) for loc in ("left", "center", "right")) if t.strip()
+        ).strip()
+        labels = [
+            f"{axis}: {text.strip()}"
+            for axis, text in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
+            if text.strip()
+        ]
+        if title or labels:
+            parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
+    text = ". ".join(p.strip() for p in parts if p.strip())
+    if not text:
+        text = f"Figure {name.replace('_', ' ')}".strip()
+    text = " ".join(text.split())
+    return text if len(text) <= ALT_MAX_CHARS else text[: ALT_MAX_CHARS - 1] + "…"
+
+
 def save_fig(
-    fig: matplotlib.figure.Figure, name: str, fig_dir: str | Path, dpi: int = 110,
+    fig: matplotlib.figure.Figure,
+    name: str,
+    fig_dir: str | Path,
+    dpi: int = 110,
     show: bool = True,
+    alt: str | None = None,
 ) -> Path:
     """Save ``fig`` as ``<fig_dir>/<name>.png`` (deterministic metadata) and return the path.
+
+    ``alt`` is the figure's text alternative for screen readers; when not given it is derived
+    from the figure's titles and axis labels (:func:`figure_alt`). It is recorded in
+    ``<fig_dir>/alt.json`` (read by the reports index and the site) and attached to the displayed
+    image as output metadata (``{"image/png": {"alt": ...}}``).
 
     Inside a notebook (an IPython kernel) the saved PNG is also displayed when ``show``, so the
     rendered report shows exactly the file in ``figures/`` (the kernel runs matplotlib's Agg
@@ -126,12 +170,18 @@ def save_fig(
     fig_dir = Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
     path = fig_dir / f"{name}.png"
+    alt = " ".join(alt.split()) if alt and alt.strip() else figure_alt(fig, name)
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+    alt_path = fig_dir / ALT_FILE
+    alts = read_json(alt_path) if alt_path.exists() else {}
+    if alts.get(path.name) != alt:
+        alts[path.name] = alt
+        write_json(alts, alt_path)
     if show and _in_notebook():
         from IPython.display import Image, display
 
-        display(Image(filename=str(path)))
+        display(Image(filename=str(path), metadata={"alt": alt}))
     return path
 
 
