@@ -64,9 +64,14 @@ rates are per **week** (7 days), the BG/NBD time unit of the workbook.
    customers) gets ``1 + Poisson(opp_extra_mean)`` opportunities, each owned by one of
    ``n_reps`` reps. Stage transition k (lead→qualified, qualified→proposal,
    proposal→negotiation, negotiation→won) passes with probability
-   ``logistic(logit(stage_pass_rates[k]) + skill_rep)``, skills evenly spaced in
-   ``±rep_skill_spread``; each step takes ``Uniform(3, 30)`` days; deals still running at the end
-   are ``open``.
+   ``logistic(logit(stage_pass_rates[k]) + skill_rep + shift_lead_source + shift_channel)``,
+   skills evenly spaced in ``±rep_skill_spread``; each opportunity has a lead source
+   (``LEAD_SOURCES``) and a sales channel (``OPP_CHANNELS``) that shift every pass probability on
+   the logit scale. Reps have unequal workloads (``rep_workload_spread``) and weaker reps get
+   more of the leads that convert well (``rep_source_tilt``), so raw win rates understate skill
+   gaps. Time in stage k is lognormal(``stage_median_days[k]``, ``stage_duration_sigma``) clipped
+   to [1, 30] days and each stage's entry time is recorded; deals still running at the end are
+   ``open``.
 
 10. **Retention campaign** (off by default; on when ``retention_share > 0``). On the day
    ``retention_weeks_before_end`` weeks before the end, each customer acquired before it is
