@@ -177,6 +177,36 @@ def test_btyd_features_match_the_baseline():
         churn.btyd_features(lines, cut, 0)
 
 
+def test_orders_in_the_same_window_last_year_by_hand():
+    """[cut - 365 d, cut - 365 d + horizon): the start day counts, the end day and the day
+    before the start do not (planted on two extra customers of a synthetic base)."""
+    base = _synthetic(200, 300)
+    cut = base["order_ts"].min() + pd.Timedelta(days=200)
+    ly0 = cut - pd.Timedelta(days=365)
+    day = pd.Timedelta(days=1)
+    extra = _lines([(9001, "x1", ly0, 10.0, "UK"), (9001, "x2", ly0 + 30 * day, 10.0, "UK"),
+                    (9002, "y1", ly0 - day, 10.0, "UK")])
+    extra["product_id"] = "p_extra_" + extra.index.astype(str)
+    f = churn.build_features(pd.concat([base, extra], ignore_index=True), cut, horizon_days=30)
+    assert f.loc[9001, "orders_same_window_ly"] == 1  # ly0 in, ly0 + 30 days out
+    assert f.loc[9002, "orders_same_window_ly"] == 0  # the day before the window
+
+
+def test_category_columns_need_both_product_id_and_category():
+    assert churn.category_columns(pd.DataFrame({"category": ["toys", "home"]})) == []
+    assert churn.category_columns(pd.DataFrame({"product_id": ["a", "b"]})) == []
+
+
+def test_a_category_nobody_bought_before_the_cutoff_has_share_zero():
+    garden = pd.DataFrame({"product_id": pd.Series(["g1", "g2"], dtype="string"),
+                           "category": pd.Series(["garden", "garden"], dtype="string")})
+    products = pd.concat([PRODUCTS, garden], ignore_index=True)
+    assert "cat_garden" in churn.category_columns(products)
+    f = churn.build_features(TINY, CUT, products=products)
+    assert (f["cat_garden"] == 0.0).all()  # a column of zeros, not missing and not ones
+    assert f[["cat_toys", "cat_home_decor"]].sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
 def test_paired_bootstrap_diff_hand_worked():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 400)
