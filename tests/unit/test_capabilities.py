@@ -67,3 +67,65 @@ def test_skip_records_the_reason_and_returns_the_visible_note() -> None:
     note = store.skip(m, "product mix", "needs at least 2 products; the data has 1")
     assert m == {"skipped": {"product mix": "needs at least 2 products; the data has 1"}}
     assert note.startswith("**Skipped: product mix.**") and "the data has 1" in note
+
+
+def test_campaign_capability_and_its_words() -> None:
+    t = _tables(["A", "B"], ["UK", "UK"], ["2020-01-01", "2020-01-01"])
+    assert capabilities.describe(t)["campaign"] is False  # no table
+    t["campaign"] = pd.DataFrame({"customer_id": []})
+    assert capabilities.describe(t)["campaign"] is False  # an empty table is no campaign
+    t["campaign"] = pd.DataFrame({"customer_id": [1, 2], "treated": [True, False]})
+    caps = capabilities.describe(t)
+    assert caps["campaign"] is True
+    assert capabilities.missing(caps, {"campaign": True}) is None
+    assert capabilities.missing({"campaign": False}, {"campaign": True}) == \
+        "needs a randomised campaign; the data has none"
+
+
+def test_describe_the_deeper_funnel_columns_and_why_a_section_skips() -> None:
+    t = _tables(["A", "B"], ["UK", "UK"], ["2020-01-01", "2020-01-01"])
+    ts = pd.to_datetime(["2020-01-02", None])
+    opps = pd.DataFrame({"opportunity_id": [1, 2], "created_ts": pd.to_datetime(["2020-01-01"] * 2),
+                         "qualified_ts": ts, "proposal_ts": ts, "negotiation_ts": ts,
+                         "closed_ts": ts, "lead_source": ["web", None], "channel": [None, None]})
+    t["opportunities"] = opps
+    caps = capabilities.describe(t)
+    # every stage column filled for deal 1; a lead source on one deal; no channel on any
+    assert caps["stage_timestamps"] is True and caps["lead_source"] is True
+    assert caps["opportunity_channel"] is False
+    assert "sales channel" in capabilities.missing(caps, {"opportunity_channel": True})
+    assert capabilities.missing(caps, {"stage_timestamps": True, "lead_source": True}) is None
+    # a stage column absent, or present but empty: no stage timestamps
+    caps = capabilities.describe({**t, "opportunities": opps.drop(columns="proposal_ts")})
+    assert caps["stage_timestamps"] is False
+    why = capabilities.missing(caps, {"stage_timestamps": True})
+    assert why.startswith("needs the time each opportunity entered each funnel stage")
+    caps = capabilities.describe({**t, "opportunities": opps.assign(negotiation_ts=pd.NaT)})
+    assert caps["stage_timestamps"] is False and caps["lead_source"] is True
+    # no opportunities at all (Online Retail II), and capabilities written before these keys
+    caps = capabilities.describe(_tables(["A"], ["UK"], ["2020-01-01"]))
+    assert not caps["stage_timestamps"] and not caps["lead_source"]
+    assert "lead source" in capabilities.missing({"opportunities": True}, {"lead_source": True})
+
+
+def test_response_times_and_nps_capabilities_and_their_words() -> None:
+    t = _tables(["A", "B"], ["UK", "UK"], ["2020-01-01", "2020-01-01"])
+    caps = capabilities.describe(t)  # no interactions, no feedback (Online Retail II)
+    assert caps["response_times"] is False and caps["nps"] is False
+    t["interactions"] = pd.DataFrame({"customer_id": [1, 2], "kind": ["sent", "ticket"],
+                                      "response_hours": [None, None]})
+    t["feedback"] = pd.DataFrame({"customer_id": [1], "csat": [4]})
+    caps = capabilities.describe(t)  # column present but empty; no nps column
+    assert caps["interactions"] and caps["surveys"]
+    assert caps["response_times"] is False and caps["nps"] is False
+    assert capabilities.missing(caps, {"response_times": True}) == \
+        "needs service response times (interactions.response_hours); the data has none"
+    assert capabilities.missing(caps, {"surveys": True, "nps": True}) == \
+        "needs NPS scores (feedback.nps); the data has none"
+    t["interactions"].loc[1, "response_hours"] = 3.5
+    t["feedback"]["nps"] = [9]
+    caps = capabilities.describe(t)
+    assert caps["response_times"] is True and caps["nps"] is True
+    assert capabilities.missing(caps, {"response_times": True, "nps": True}) is None
+    # capabilities written before these keys existed read as missing
+    assert "response times" in capabilities.missing({"surveys": True}, {"response_times": True})

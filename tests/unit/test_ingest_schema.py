@@ -211,3 +211,41 @@ def test_describe_lists_every_table():
     assert {"customer_id", "order_ts", "revenue_amt"} <= set(
         d.loc[d.table == "order_lines", "column"]
     )
+
+
+def test_campaign_table_passes_through_with_surrogate_ids(tmp_path):
+    """The synthetic adapter reads campaign.parquet; ingest maps its source customer numbers to
+    the surrogate ids of the lines (first purchase order), drops rows of unknown customers and
+    validates the canonical campaign table."""
+    from helpers.data.adapters import synthetic as synth_adapter
+
+    rows = [
+        ("10", "A1", "RED CANDLE", 2, "2010-01-01 10:00", 1.50, "C7", "UK"),
+        ("11", "A1", "RED CANDLE", 1, "2010-02-01 10:00", 1.50, "C3", "UK"),
+    ]
+    tx = raw_frame(rows).drop(columns=["source_file", "source_row"], errors="ignore")
+    tx.to_parquet(tmp_path / "transactions.parquet")
+    day = pd.Timestamp("2010-03-01")
+    pd.DataFrame({
+        "source_customer_id": pd.array(["C3", "C7", "C9"], dtype="string"),
+        "campaign_ts": [day] * 3, "outcome_end_ts": [day + pd.Timedelta(days=91)] * 3,
+        "treated": [True, False, True], "purchased_in_window": [True, False, False],
+        "orders_in_window": [2, 0, 0], "revenue_in_window_amt": [12.5, 0.0, 0.0],
+    }).to_parquet(tmp_path / "campaign.parquet")
+    source = synth_adapter.read(tmp_path)
+    assert "campaign.parquet" in set(source.files["file"])
+    res = cleaning.clean(source.lines)
+    t = ingest.build_canonical(res.kept, source)
+    c = t["campaign"]
+    # C7 bought first (id 1), C3 second (id 2); C9 never bought and is set apart
+    assert list(c["customer_id"]) == [2, 1]
+    assert list(c["treated"]) == [True, False]
+    assert c["revenue_in_window_amt"].tolist() == [12.5, 0.0]
+    assert "source_customer_id" not in c.columns
+    assert list(t["campaign_unmatched"]["treated"]) == [True]
+    schema.validate(c, "campaign")
+    bad = c.assign(customer_id=[1, 1])
+    with pytest.raises(schema.SchemaError, match="'campaign', column 'customer_id': duplicate"):
+        schema.validate(bad, "campaign")
+    with pytest.raises(schema.SchemaError, match="missing required column"):
+        schema.validate(c.drop(columns="treated"), "campaign")

@@ -28,25 +28,29 @@ ON = {"retention_share": 0.5}
 # opportunities.parquet and ground_truth.json re-pinned for issue 20: opportunities gained stage
 # timestamps, lead source and channel (which shift pass probabilities), reps of unequal
 # workload and per-stage durations; ground_truth.json records them (funnel_detail, config).
+# interactions.parquet, feedback.parquet and ground_truth.json re-pinned for issue 20
+# (satisfaction): service tickets (kinds ticket / complaint, with response_hours) drawn from
+# their own stream, their planted shifts of CSAT and NPS, and satisfaction_drivers / config in
+# the truth; transactions, customers and opportunities are unchanged.
 PINNED = {
     (600, 7, START, END): {
         "customers.parquet": "649c9bbeaf92586dd1edce26c1c3b3f4b38f38a252949f073ca3e4e0b19ddc05",
-        "feedback.parquet": "a2c0cfc8d8beb364dd046977072ce08c7fee8885a8c82bf2e56cc9d754ee4145",
-        "ground_truth.json": "724dfb98ad817e4866a759ad5b4b5cbd10b60ba7774527c113f8590826b775bb",
+        "feedback.parquet": "dea189cda1060b5fbdde8b470d7eaa0a00aa6103fef07d6fb503fd20d5ddb15b",
+        "ground_truth.json": "2f2a2854c0cbdb6e8b8d322aa9d16d52d4f6b7856b4f3ed81b684b2bf2b3ed8e",
         "ground_truth_customers.parquet":
             "554e1b4878c6df3decfff25d6047d064b4409e5b6f54c362857eeab331e01b91",
-        "interactions.parquet": "e41412c470c6a8b5b671b7c3cfd932d380e3dfeb7013a2567641f8892f676cdf",
+        "interactions.parquet": "e0da3bd5e93ee535c17b3afb8943deb0bc20a02c53abb0f14b0f328fa0786e5e",
         "opportunities.parquet":
             "6a95ffe9b8b12ac13556ea916b7272159711d3f7ce9e6865967f55cb9a844393",
         "transactions.parquet": "d8ac21f121f9948516248c18a4fa2caf0d086d8ed71f80b39f15cd4142b4fcc2",
     },
     (2500, 123, "2009-12-01", "2011-12-09"): {
         "customers.parquet": "41f89ed68c1e978c0880293ad428fdbac41e7081fa701fb157b81a64ed3fc334",
-        "feedback.parquet": "72e6c0ba6252bfb5765df8564c6055aee0130ac40776f6c2a6f85374939892d3",
-        "ground_truth.json": "b6314678239a1bdbdee6a3252069cae623a7755a7289473859c5d9f094f19269",
+        "feedback.parquet": "72955257482fb8eecf62f4c09e226cbde03b310ada5dd04aea5138b8c678225b",
+        "ground_truth.json": "5b5a18eb56646fd1e7fc64f2072d0572f63e4aa0ee80c19b78d6596c5fbee69a",
         "ground_truth_customers.parquet":
             "8828aa6450fb435455d4d06c407c05e3321b8af0fd30f7521df2ba0414cb3269",
-        "interactions.parquet": "ea3d662ce84b4a81a4e448e57af835e01a047d48648106f08263ca106e45309e",
+        "interactions.parquet": "b3073ecb44ab2a78583608b238dc572220f481a653070efa52053b628399e2bb",
         "opportunities.parquet":
             "91441a78cadc8a616b30fb4baae3f9413a50a1572d2a25dacdc1b2f28f7471f9",
         "transactions.parquet": "7dfc2e0a67f475c5fa929cbba2769c125d2512b8e86ab39cb8c6f5668b7976ff",

@@ -25,6 +25,17 @@ def _weeks(lines: pd.DataFrame) -> float:
     return float((ts.max() - ts.min()) / pd.Timedelta(weeks=1)) if len(ts) else 0.0
 
 
+STAGE_TIMESTAMPS = ("created_ts", "qualified_ts", "proposal_ts", "negotiation_ts", "closed_ts")
+"""Opportunity columns holding the time each funnel stage was entered (schema.STAGE_TS_COLUMNS)."""
+
+
+def _filled(tables: dict[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> bool:
+    """True when table ``name`` exists with every one of ``columns``, each non-null somewhere."""
+    t = tables.get(name)
+    return bool(t is not None and len(t) > 0
+                and all(c in t.columns and t[c].notna().any() for c in columns))
+
+
 def describe(tables: dict[str, pd.DataFrame], currency: str = "GBP",
              order_key: str = "invoice") -> dict[str, Any]:
     """Capabilities of the canonical ``tables`` (``order_lines``, ``products``, ``customers`` and
@@ -34,7 +45,12 @@ def describe(tables: dict[str, pd.DataFrame], currency: str = "GBP",
     ``customer+timestamp`` when the export has no invoice); counts of customers, products,
     countries and acquisition half-years; ``history_weeks``; booleans ``descriptions``,
     ``baskets`` (at least :data:`MIN_BASKET_SHARE` of orders have two or more products),
-    ``interactions``, ``surveys``, ``opportunities``; and the customer ``attributes`` present.
+    ``interactions``, ``surveys``, ``opportunities``, ``campaign`` (a randomised campaign
+    table), ``stage_timestamps`` (the opportunities have every :data:`STAGE_TIMESTAMPS` column,
+    each filled somewhere), ``lead_source`` and ``opportunity_channel`` (their ``lead_source`` /
+    ``channel`` column present and filled somewhere), ``response_times`` (interactions with
+    ``response_hours`` filled somewhere), ``nps`` (feedback with ``nps`` filled somewhere); and
+    the customer ``attributes`` present.
     """
     lines = tables["order_lines"]
     known = lines[lines["customer_id"].notna()]
@@ -66,6 +82,12 @@ def describe(tables: dict[str, pd.DataFrame], currency: str = "GBP",
         "interactions": has("interactions"),
         "surveys": has("feedback"),
         "opportunities": has("opportunities"),
+        "stage_timestamps": _filled(tables, "opportunities", STAGE_TIMESTAMPS),
+        "lead_source": _filled(tables, "opportunities", ("lead_source",)),
+        "opportunity_channel": _filled(tables, "opportunities", ("channel",)),
+        "campaign": has("campaign"),
+        "response_times": _filled(tables, "interactions", ("response_hours",)),
+        "nps": _filled(tables, "feedback", ("nps",)),
     }
 
 
@@ -93,7 +115,16 @@ def missing(caps: dict[str, Any], needs: dict[str, Any]) -> str | None:
                 what = {"baskets": "orders with several products (baskets)",
                         "descriptions": "product descriptions",
                         "interactions": "an interactions table", "surveys": "satisfaction surveys",
-                        "opportunities": "sales opportunities"}.get(key, key)
+                        "opportunities": "sales opportunities",
+                        "stage_timestamps": "the time each opportunity entered each funnel "
+                                            "stage (qualified_ts, proposal_ts, negotiation_ts, "
+                                            "closed_ts)",
+                        "lead_source": "the lead source of the opportunities",
+                        "opportunity_channel": "the sales channel of the opportunities",
+                        "campaign": "a randomised campaign",
+                        "response_times": "service response times (interactions."
+                                          "response_hours)",
+                        "nps": "NPS scores (feedback.nps)"}.get(key, key)
                 return f"needs {what}; the data has none"
         elif have is None or have < need:
             return f"needs at least {need:g} {words.get(key, key)}; the data has {have or 0:g}"

@@ -119,7 +119,8 @@ class SourceData:
     customers
         Optional customer master: ``source_customer_id`` plus optional schema columns.
     extra
-        Optional tables (interactions, feedback, opportunities) with ``source_customer_id``.
+        Optional tables (interactions, feedback, opportunities, campaign) with
+        ``source_customer_id``.
     ground_truth
         Synthetic data only: ``ground_truth_customers`` keyed by ``source_customer_id`` and
         the generator's parameters.
@@ -599,7 +600,8 @@ def build_canonical(
     dict
         ``order_lines``, ``orders``, ``customers``, ``products``, ``customer_map``,
         ``reversed_purchases`` (with ``quarantine`` only) and any optional tables
-        (``interactions``, ``feedback``, ``opportunities``, ``ground_truth_customers``).
+        (``interactions``, ``feedback``, ``opportunities``, ``campaign``,
+        ``ground_truth_customers``).
     """
     if len(kept) == 0:
         label = ", ".join(map(str, source.files["file"])) if len(source.files) else "source"

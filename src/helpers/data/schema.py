@@ -14,6 +14,9 @@ Tables (one Parquet file each, in ``data/interim/<dataset>/``):
 ``interactions``, ``feedback``, ``opportunities`` (optional)
     Marketing/service touches, satisfaction surveys, and sales-funnel opportunities. Sources that
     lack them (Online Retail II) simply do not write the files; notebooks skip those sections.
+``campaign`` (optional)
+    A randomised retention campaign: per eligible customer the campaign day, the outcome
+    window's end, ``treated`` and the outcome (purchase, orders, revenue in the window).
 
 Identifiers: ``customer_id`` is a surrogate ``int64`` assigned by :func:`helpers.data.ingest` in order
 of first appearance in the source. The source's own customer number never leaves the ingest step
@@ -143,8 +146,13 @@ INTERACTIONS = Table(
         Column("customer_id", "int64", "Surrogate customer key."),
         Column("interaction_ts", "datetime64[ns]", "When it happened."),
         Column("channel", "string", "email, phone, social, ...",),
-        Column("kind", "string", "sent, opened, clicked, call, ..."),
+        Column("kind", "string", "sent, opened, clicked, call, ticket, complaint, ..."),
         Column("campaign_id", "string", "Campaign, if any.", nullable=True),
+    ),
+    optional_columns=(
+        Column("response_hours", "float64",
+               "Service response time in hours (service tickets; null for other touches).",
+               nullable=True, min_value=0.0),
     ),
     required=False,
 )
@@ -192,6 +200,25 @@ OPPORTUNITIES = Table(
     required=False,
 )
 
+CAMPAIGN = Table(
+    "campaign",
+    "A randomised retention campaign (optional): one row per eligible customer, whether they "
+    "were contacted and what they did in the outcome window.",
+    (
+        Column("customer_id", "int64", "Surrogate customer key.", unique=True),
+        Column("campaign_ts", "datetime64[ns]", "Campaign day (the same for every row)."),
+        Column("outcome_end_ts", "datetime64[ns]", "Exclusive end of the outcome window."),
+        Column("treated", "bool", "Contacted (assigned at random)."),
+        Column("purchased_in_window", "bool", "At least one order in the outcome window."),
+    ),
+    optional_columns=(
+        Column("orders_in_window", "int64", "Orders in the outcome window.", min_value=0),
+        Column("revenue_in_window_amt", "float64",
+               "Revenue in the outcome window, in the data's currency (before cancellations)."),
+    ),
+    required=False,
+)
+
 STAGE_TS_COLUMNS: dict[str, str] = {
     "lead": "created_ts", "qualified": "qualified_ts", "proposal": "proposal_ts",
     "negotiation": "negotiation_ts", "won": "closed_ts",
@@ -200,7 +227,8 @@ STAGE_TS_COLUMNS: dict[str, str] = {
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (ORDER_LINES, ORDERS, CUSTOMERS, PRODUCTS, INTERACTIONS, FEEDBACK, OPPORTUNITIES)
+    for t in (ORDER_LINES, ORDERS, CUSTOMERS, PRODUCTS, INTERACTIONS, FEEDBACK, OPPORTUNITIES,
+              CAMPAIGN)
 }
 
 

@@ -370,8 +370,8 @@ def targeting_comparison(scores: pd.DataFrame, true_uplift: pd.Series,
     Returns
     -------
     DataFrame per rule: ``k``, ``incremental_purchasers`` with ``_lo`` / ``_hi``,
-    ``incremental_revenue_amt`` with ``_lo`` / ``_hi``, and ``diff_purchasers_vs_<reference>``
-    with ``_lo`` / ``_hi``.
+    ``incremental_revenue_amt`` with ``_lo`` / ``_hi``, ``diff_purchasers_vs_<reference>``
+    and ``diff_revenue_amt_vs_<reference>``, each with ``_lo`` / ``_hi``.
     """
     if not 1 <= k <= len(scores):
         raise ValueError(f"targeting_comparison: k={k} must be in 1..{len(scores)} customers")
@@ -391,7 +391,8 @@ def targeting_comparison(scores: pd.DataFrame, true_uplift: pd.Series,
         for c, s in sc.items():
             boot[c].append((_top_k_sum(s[idx], tu[idx], k), _top_k_sum(s[idx], tr[idx], k)))
     a = (1 - level) / 2
-    ref = np.array(boot[reference])[:, 0]
+    ref_b = np.array(boot[reference])
+    ref = ref_b[:, 0]
     rows = []
     for c in sc:
         b = np.array(boot[c])
@@ -407,6 +408,10 @@ def targeting_comparison(scores: pd.DataFrame, true_uplift: pd.Series,
             f"diff_purchasers_vs_{reference}": point[c][0] - point[reference][0],
             f"diff_purchasers_vs_{reference}_lo": float(np.quantile(d, a)),
             f"diff_purchasers_vs_{reference}_hi": float(np.quantile(d, 1 - a)),
+            f"diff_revenue_amt_vs_{reference}": point[c][1] - point[reference][1],
+            f"diff_revenue_amt_vs_{reference}_lo": float(np.quantile(b[:, 1] - ref_b[:, 1], a)),
+            f"diff_revenue_amt_vs_{reference}_hi":
+                float(np.quantile(b[:, 1] - ref_b[:, 1], 1 - a)),
         })
     return pd.DataFrame(rows).set_index("rule")
 
@@ -423,3 +428,103 @@ def randomised_difference(y: Any, treated: Any, n_boot: int = 1000, seed: int = 
     a = (1 - level) / 2
     lo, hi = np.quantile(d, [a, 1 - a])
     return float(y1.mean() - y0.mean()), float(lo), float(hi)
+
+
+def _arm_gain(t: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> float:
+    """Incremental outcome of treating the ``chosen`` customers, from the randomised arms among
+    them: ``k · (mean Y of the treated chosen - mean Y of the control chosen)`` (NaN when an arm
+    is empty)."""
+    tc, yc = t[chosen], y[chosen]
+    if tc.all() or not tc.any():
+        return float("nan")
+    return float(len(chosen) * (yc[tc].mean() - yc[~tc].mean()))
+
+
+def policy_gain_randomised(scores: pd.DataFrame, treated: Any, outcomes: dict[str, Any], k: int,
+                           reference: str, n_boot: int = 500, seed: int = 0,
+                           level: float = 0.95) -> pd.DataFrame:
+    """Each targeting rule's gain estimated from the randomised campaign itself (no truth needed).
+
+    Contacting the top ``k`` customers of a rule gains ``Σ τ_i`` over them. Because treatment
+    was assigned at random, within the chosen customers the treated and control groups are
+    comparable, so the gain is estimated by ``k · (ȳ_treated - ȳ_control)`` among the chosen
+    (difference in means; Horvitz-Thompson with the observed treated share). The scores must be
+    out-of-sample for every customer (e.g. cross-fitted, :func:`cross_fit_uplift`).
+
+    Parameters
+    ----------
+    scores
+        One column per rule (higher = contact first), indexed by customer.
+    treated
+        Boolean per customer (in the order of ``scores``).
+    outcomes
+        Name -> outcome per customer (e.g. ``{"purchasers": purchased, "revenue_amt": revenue}``).
+    k
+        Contact budget (customers).
+    reference
+        Rule the others are compared with (paired difference on every outcome).
+    n_boot, seed, level
+        Paired bootstrap over customers (each resample targeted by every rule with budget ``k``).
+
+    Returns
+    -------
+    DataFrame per rule: ``k`` and, per outcome ``o``: ``incremental_<o>`` with ``_lo`` / ``_hi``,
+    and ``diff_<o>_vs_<reference>`` with ``_lo`` / ``_hi``.
+    """
+    if not 1 <= k <= len(scores):
+        raise ValueError(f"policy_gain_randomised: k={k} must be in 1..{len(scores)} customers")
+    if reference not in scores.columns:
+        raise ValueError(f"policy_gain_randomised: reference {reference!r} is not a column of "
+                         f"scores ({list(scores.columns)})")
+    t = np.asarray(treated).astype(bool)
+    ys = {o: np.asarray(v, dtype=float) for o, v in outcomes.items()}
+    for o, v in ys.items():
+        if len(v) != len(scores) or len(t) != len(scores):
+            raise ValueError(f"policy_gain_randomised: outcome {o!r} or treated does not have one "
+                             f"value per scored customer ({len(scores)})")
+    sc = {c: scores[c].to_numpy(float) for c in scores.columns}
+
+    def gains(idx: np.ndarray) -> dict[str, dict[str, float]]:
+        out = {}
+        for c, s in sc.items():
+            chosen = idx[np.argsort(-s[idx], kind="stable")[:k]]
+            out[c] = {o: _arm_gain(t, y, chosen) for o, y in ys.items()}
+        return out
+
+    point = gains(np.arange(len(t)))
+    rng = np.random.default_rng(seed)
+    boot = [gains(rng.integers(0, len(t), len(t))) for _ in range(n_boot)]
+    a = (1 - level) / 2
+
+    def q(v: list[float]) -> tuple[float, float]:
+        lo, hi = np.nanquantile(np.asarray(v, float), [a, 1 - a])
+        return float(lo), float(hi)
+
+    rows = []
+    for c in sc:
+        row: dict[str, Any] = {"rule": c, "k": k}
+        for o in ys:
+            lo, hi = q([b[c][o] for b in boot])
+            dlo, dhi = q([b[c][o] - b[reference][o] for b in boot])
+            row.update({f"incremental_{o}": point[c][o], f"incremental_{o}_lo": lo,
+                        f"incremental_{o}_hi": hi,
+                        f"diff_{o}_vs_{reference}": point[c][o] - point[reference][o],
+                        f"diff_{o}_vs_{reference}_lo": dlo, f"diff_{o}_vs_{reference}_hi": dhi})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("rule")
+
+
+def choose_targeting(diff: float, lo: float, hi: float, challenger: str,
+                     reference: str) -> dict[str, Any]:
+    """The rule fixed before the test: deploy ``challenger`` only if its gain minus the
+    ``reference``'s has an interval wholly above zero; otherwise keep ``reference``.
+
+    >>> choose_targeting(5.0, 1.0, 9.0, "uplift_value", "value_at_stake")["winner"]
+    'uplift_value'
+    >>> choose_targeting(5.0, -1.0, 9.0, "uplift_value", "value_at_stake")["winner"]
+    'value_at_stake'
+    """
+    beats = bool(np.isfinite(lo) and lo > 0)
+    return {"winner": challenger if beats else reference, "challenger": challenger,
+            "reference": reference, "diff": float(diff), "ci_low": float(lo),
+            "ci_high": float(hi), "beats_reference": beats}

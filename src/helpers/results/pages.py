@@ -120,6 +120,42 @@ window.addEventListener('load', function () {
 </script>"""
 
 
+SECOND_STUDY = "synthetic"  # the synthetic CRM with known truth (reports/synthetic/)
+
+
+def skipped_sections(metrics: dict[str, Any]) -> dict[str, str]:
+    """``{"<notebook>: <section>": reason}`` for every section a run skipped (``skipped`` of
+    each notebook's metrics)."""
+    out = {}
+    for nb, m in metrics.items():
+        if isinstance(m, dict):
+            for section, reason in (m.get("skipped") or {}).items():
+                out[f"{nb}: {section}"] = str(reason)
+    return out
+
+
+def second_study(reports_dir: Path, metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """The synthetic CRM study beside the main one, when its metrics and site pages exist.
+
+    Returns its site pages, and the sections that ran **only** there (skipped on the main data,
+    run on the synthetic CRM): the findings of those sections come from the synthetic CRM, the
+    rest from the main data. None when the study is absent.
+    """
+    mpath = reports_dir / SECOND_STUDY / "metrics.json"
+    site = reports_dir / "site" / SECOND_STUDY
+    if not mpath.exists() or not site.is_dir():
+        return None
+    other = read_json(mpath)
+    main_skipped, other_skipped = skipped_sections(metrics), skipped_sections(other)
+    only_there = sorted(k for k in main_skipped if k not in other_skipped
+                        and k.split(":")[0] in other)
+    pages = [
+        {"site": f"site/{SECOND_STUDY}/{p.name}", "stem": p.stem, "title": _title(p)}
+        for p in sorted(site.glob("[0-9][0-9]*_*.html"))
+    ]
+    return {"pages": pages, "only_there": only_there, "metrics": f"{SECOND_STUDY}/metrics.json"}
+
+
 def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
     """The index page as an HTML string (relative links only)."""
     pages = notebook_pages(reports_dir)
@@ -147,6 +183,22 @@ def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
     gloss = "".join(
         f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(c)}</td></tr>" for a, b, c in GLOSSARY
     )
+    study2 = second_study(reports_dir, metrics)
+    second = ""
+    if study2:
+        rows2 = "".join(f'<tr><td><a href="{e(p["site"])}">{e(p["stem"])}</a></td>'
+                        f"<td>{e(p['title'])}</td></tr>" for p in study2["pages"])
+        only = "".join(f"<li>{e(k)}</li>" for k in study2["only_there"])
+        second = (
+            "<h2>Second study: the synthetic CRM (known truth)</h2>"
+            "<p>The same notebooks on the seeded synthetic CRM, whose generator plants the truth "
+            "the methods must recover. Every finding above comes from Online Retail II; the "
+            f"sections below ran only on the synthetic CRM ({len(study2['only_there'])}, skipped "
+            "on Online Retail II for want of the data), so their findings come from it: "
+            f"<ul>{only}</ul>"
+            f'<a href="{e(study2["metrics"])}">its metrics.json</a></p>'
+            f"<table><tr><th>report</th><th>title</th></tr>{rows2}</table>"
+        )
     pdf = reports_dir / f"{CASE_STUDY}.pdf"
     pdf_link = f' · <a href="{CASE_STUDY}.pdf">case study as PDF</a>' if pdf.exists() else ""
     site = next((p["site"] for p in pages if p["stem"] == CASE_STUDY and p["site"]), "")
@@ -166,6 +218,7 @@ def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
 <table><tr><th>what</th><th>value</th><th>computed in</th></tr>{heads}</table>
 <h2>Notebooks</h2>
 <table><tr><th>report</th><th>title</th></tr>{rows}</table>
+{second}
 <h2>Key figures</h2>
 <div class="figs">{figs}</div>
 <h2>Glossary · 术语表</h2>
@@ -199,6 +252,17 @@ def build_readme(reports_dir: Path, metrics: dict[str, Any]) -> str:
         f"| [{p['stem']}]({p['site'] or p['file']}) | {p['title']} |"
         for p in notebook_pages(reports_dir)
     ]
+    study2 = second_study(reports_dir, metrics)
+    if study2:
+        lines += ["", "## Second study: the synthetic CRM (known truth)", "",
+                  "The same notebooks on the seeded synthetic CRM, whose generator plants the "
+                  "truth the methods must recover. Every finding above comes from Online Retail "
+                  f"II; these {len(study2['only_there'])} sections ran only on the synthetic CRM "
+                  "(skipped on Online Retail II for want of the data), so their findings come "
+                  f"from it ([metrics]({study2['metrics']})):", ""]
+        lines += [f"- {k}" for k in study2["only_there"]]
+        lines += ["", "| report | title |", "| --- | --- |"]
+        lines += [f"| [{p['stem']}]({p['site']}) | {p['title']} |" for p in study2["pages"]]
     lines += ["", "## Key figures", ""]
     lines += [
         f"![{figure_alt(reports_dir, f).replace(']', ')')}](figures/{f})"

@@ -200,3 +200,303 @@ def retention_sentence(ret: dict, currency: str, horizon_text: str) -> str:
         text += " (no contact cost counted). "
     return text + ("Contact the largest gains first and hold out a random control group to "
                    "measure the real rate.")
+
+
+# ------------------------------------------------------------------ sales funnel (issue 20)
+def stage_leak_sentence(conv: pd.DataFrame) -> str:
+    """Which funnel step loses most deals, from :func:`helpers.analysis.funnel.stage_conversion`
+    (``pass_rate``, ``pass_low``, ``pass_high``, ``resolved``, ``p_win_from_stage``; index:
+    stage).
+
+    The step with the lowest pass rate is called *the* leak only when its interval lies wholly
+    below every other step's; otherwise the data do not single one out.
+    """
+    c = conv[conv["resolved"] > 0]
+    if c.empty:
+        raise ValueError("stage_leak_sentence: no stage has a deal with a known fate")
+    from helpers.data.schema import FUNNEL_STAGES
+
+    worst = str(c["pass_rate"].idxmin())
+
+    def step(s: str) -> str:
+        return f"{s} → {FUNNEL_STAGES[FUNNEL_STAGES.index(s) + 1]}"
+
+    w = c.loc[worst]
+    text = (f"Of the leads whose fate is known, {c['p_win_from_stage'].iloc[0]:.1%} are won. "
+            f"The weakest step is {step(worst)}: {w['pass_rate']:.1%} pass (95% CI "
+            f"{w['pass_low']:.1%}–{w['pass_high']:.1%}, {int(w['resolved']):,} deals). ")
+    others = c.drop(index=worst)
+    if others.empty:
+        return text + "It is the only step with resolved deals, so there is nothing to compare."
+    close = others[others["pass_low"] <= w["pass_high"]]
+    if close.empty:
+        return text + "Its interval lies below every other step's: this is where the funnel leaks."
+    names = [step(str(s)) for s in close.index]
+    both = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return text + f"Its interval overlaps that of {both}: the data do not single out one leaking step."
+
+
+def group_rates_sentence(table: pd.DataFrame, what: str) -> str:
+    """Best against worst group in :func:`helpers.analysis.funnel.win_rate_by` (sorted best
+    first; ``closed``, ``win_rate``, ``win_low``, ``win_high``); ``what`` names the grouping
+    (e.g. ``"lead source"``). Clearly different only when the intervals do not overlap."""
+    if table.empty:
+        raise ValueError(f"group_rates_sentence: no {what} with closed deals")
+    best, worst = table.iloc[0], table.iloc[-1]
+    if len(table) == 1:
+        return (f"All closed deals share one {what} ({table.index[0]}): win rate "
+                f"{best['win_rate']:.1%}, nothing to compare.")
+    text = (f"By {what}, {table.index[0]} wins most often ({best['win_rate']:.1%}, 95% CI "
+            f"{best['win_low']:.1%}–{best['win_high']:.1%}, {int(best['closed']):,} closed) and "
+            f"{table.index[-1]} least ({worst['win_rate']:.1%}, {worst['win_low']:.1%}–"
+            f"{worst['win_high']:.1%}, {int(worst['closed']):,} closed). ")
+    if best["win_low"] > worst["win_high"]:
+        return text + "The intervals do not overlap: the difference is not noise."
+    return text + "The intervals overlap: on this many deals the two are not told apart."
+
+
+def sales_cycle_sentence(cycle: dict, durations: pd.DataFrame) -> str:
+    """Sales-cycle length from :func:`helpers.analysis.funnel.sales_cycle` ``attrs``
+    (``median_days``, ``naive_median_days``, ``n``, ``n_closed``) and the slowest stage from
+    :func:`helpers.analysis.funnel.stage_durations` (``median_days``)."""
+    n_open = int(cycle["n"]) - int(cycle["n_closed"])
+    km, naive = cycle["median_days"], cycle["naive_median_days"]
+    if not pd.notna(km) or km == float("inf"):
+        text = (f"Fewer than half of the {int(cycle['n']):,} deals had closed by the as-of date, "
+                "so the median sales cycle is not yet known. ")
+    else:
+        text = (f"Half of the deals close (won or lost) within {km:.0f} days (Kaplan–Meier, the "
+                f"{n_open:,} open deals censored at the as-of date). ")
+        if pd.notna(naive) and naive < km:
+            text += (f"Counting closed deals only would say {naive:.0f} days: it leaves out the "
+                     "slow deals still open and understates the cycle. ")
+        elif pd.notna(naive):
+            text += (f"Counting closed deals only gives {naive:.0f} days: the open deals do not "
+                     "shorten it here. ")
+    d = durations["median_days"].dropna()
+    if d.empty:
+        return text + "No stage has a median time yet."
+    return text + f"The slowest stage is {d.idxmax()} (median {d.max():.0f} days)."
+
+
+def rep_shrinkage_sentence(shr: pd.DataFrame, mix_adjusted: bool = True) -> str:
+    """What empirical-Bayes shrinkage does to the rep ranking, from
+    :func:`helpers.analysis.funnel.rep_shrinkage` (``closed``, ``raw_win_rate``,
+    ``shrunk_win_rate``, ``adjusted_win_rate``, ``rank``; ``attrs["kappa"]``);
+    ``mix_adjusted``: whether it was adjusted for the lead-source mix."""
+    after = "after shrinkage and the mix adjustment" if mix_adjusted else "after shrinkage"
+    kappa = float(shr.attrs["kappa"])
+    small = shr["closed"].idxmin()
+    s = shr.loc[small]
+    if kappa == float("inf"):
+        return ("The win rates of the reps differ no more than chance would make them: every rep "
+                "is pulled all the way to the rate "
+                + ("their lead mix predicts" if mix_adjusted else "of all reps")
+                + ", and no rep is ranked above another.")
+    text = (f"The spread between reps is worth a prior of {kappa:.0f} deals: the smallest rep, "
+            f"{small} ({int(s['closed']):,} closed deals), moves from {s['raw_win_rate']:.1%} raw "
+            f"to {s['shrunk_win_rate']:.1%} shrunk")
+    big = shr["closed"].idxmax()
+    b = shr.loc[big]
+    text += (f"; the largest, {big} ({int(b['closed']):,}), from {b['raw_win_rate']:.1%} to "
+             f"{b['shrunk_win_rate']:.1%}. ") if big != small else ". "
+    top_raw = shr["raw_win_rate"].idxmax()
+    top = shr["rank"].idxmin()
+    if top_raw == top:
+        return text + f"{top} is best both raw and {after}."
+    return text + (f"Raw, {top_raw} looks best; {after} {top} ranks first and {top_raw} ranks "
+                   f"{int(shr.loc[top_raw, 'rank'])}.")
+
+
+def pipeline_backtest_sentence(diff: dict, mae: float, mae_baseline: float, n_dates: int,
+                               horizon_days: int, currency: str, what: str = "pipeline") -> str:
+    """Which forecast wins the backtest: ``diff`` is the paired difference of absolute errors
+    (forecast minus trailing baseline; ``mean``, ``low``, ``high``, negative = forecast better),
+    ``mae`` / ``mae_baseline`` the mean absolute errors over ``n_dates`` as-of dates."""
+    text = (f"Over {n_dates} monthly as-of dates with a {horizon_days}-day horizon, the "
+            f"{what} forecast is off by {fmt_money(mae, currency)} on average and the trailing "
+            f"baseline (the last {horizon_days} days' wins repeated) by "
+            f"{fmt_money(mae_baseline, currency)}; paired difference "
+            f"{fmt_money(diff['mean'], currency)} (95% CI {fmt_money(diff['low'], currency)} to "
+            f"{fmt_money(diff['high'], currency)}). ")
+    if diff["high"] < 0:
+        return text + f"The {what} forecast wins: its errors are clearly smaller."
+    if diff["low"] > 0:
+        return text + f"The trailing baseline wins: the {what} forecast's errors are clearly larger."
+    return text + ("The interval includes zero: on this many dates neither forecast is clearly "
+                   "better.")
+
+
+def recovery_sentence(table: pd.DataFrame, what: str, tolerance: str) -> str:
+    """How many planted values were recovered: ``table`` has ``planted``, ``recovered`` and
+    ``within`` (bool: inside the tolerance) per item; ``tolerance`` states it in words."""
+    if table.empty:
+        raise ValueError(f"recovery_sentence: nothing to compare for {what}")
+    ok = table["within"].astype(bool)
+    text = f"Synthetic check, {what}: {int(ok.sum())} of {len(table)} planted values recovered "
+    text += f"within {tolerance}"
+    if ok.all():
+        return text + "."
+    miss = ", ".join(f"{i} (planted {r['planted']:.3g}, recovered {r['recovered']:.3g})"
+                     for i, r in table[~ok].iterrows())
+    return text + f"; missed: {miss}."
+
+
+def _signed_money(v: float, currency: str) -> str:
+    return ("+" if v >= 0 else "-") + fmt_money(abs(v), currency, ",.0f")
+
+
+def campaign_targeting_sentence(has_campaign: bool, uplift: dict | None, currency: str,
+                                evidence: dict | None = None, skipped: str | None = None) -> str:
+    """Whom the case study's retention campaign contacts, and on what evidence.
+
+    Parameters
+    ----------
+    has_campaign
+        The data's ``campaign`` capability (a randomised campaign table).
+    uplift
+        Notebook 05's ``uplift`` metrics of this data (with ``decision`` from
+        :func:`helpers.models.uplift.choose_targeting`, ``k`` and ``contact_budget``), or None.
+    currency
+        ISO code of the amounts.
+    evidence
+        Another study's ``uplift`` metrics (e.g. the synthetic CRM's), quoted when this data has
+        no randomised campaign; None when there is none.
+    skipped
+        Why notebook 05 skipped the section on this data, when it did.
+    """
+    head = "**Targeting the retention campaign.** "
+    if has_campaign and uplift and "decision" in uplift:
+        d = uplift["decision"]
+        what = "incremental revenue" if d.get("objective") == "revenue_amt" else \
+            "incremental purchasers"
+
+        def num(v: float) -> str:
+            return _signed_money(v, currency) if d.get("objective") == "revenue_amt" \
+                else f"{v:+,.1f}"
+
+        gap = (f"uplift × value minus value at stake, {what} on this data's randomised campaign: "
+               f"{num(d['diff'])} ({num(d['ci_low'])} to {num(d['ci_high'])})")
+        if d["beats_reference"]:
+            text = (head + f"Contact the {int(uplift['k']):,} customers with the largest "
+                    f"predicted uplift × value ({uplift['contact_budget']:.0%} of those eligible), "
+                    f"not the largest value at stake: {gap}, an interval wholly above zero.")
+        else:
+            text = (head + f"Targeting stays by value at stake for the {int(uplift['k']):,} "
+                    f"contacts ({uplift['contact_budget']:.0%} of those eligible): {gap}, an "
+                    "interval that does not exclude zero, so the uplift model is not deployed; a "
+                    "larger randomised test would be needed to show its gain.")
+        if "truth_diff" in d:
+            right = (d["truth_ci_low"] > 0) == d["beats_reference"]
+            text += (f" The planted truth of the synthetic CRM puts the same difference at "
+                     f"{num(d['truth_diff'])} ({num(d['truth_ci_low'])} to "
+                     f"{num(d['truth_ci_high'])}): the decision "
+                     + ("agrees with the truth." if right else
+                        "adopts a gain the truth does not confirm." if d["beats_reference"] else
+                        "misses a gain the truth shows: this randomised test is too small to "
+                        "confirm it, a cost the rule accepts to avoid deploying noise."))
+        return text
+    if has_campaign:
+        why = f" (notebook 05: {skipped})" if skipped else ""
+        return (head + "The data has a randomised campaign but no uplift result" + why
+                + ", so targeting stays by value at stake.")
+    text = (head + "Targeting stays by value at stake: this data has no randomised campaign, so "
+            "nothing here shows whom a contact changes.")
+    if evidence and "decision" in evidence:
+        d = evidence["decision"]
+        if d.get("objective") == "revenue_amt":
+            vals = [_signed_money(d[k], currency) for k in ("diff", "ci_low", "ci_high")]
+            what = "incremental revenue"
+        else:
+            vals = [f"{d[k]:+,.1f}" for k in ("diff", "ci_low", "ci_high")]
+            what = "incremental purchasers"
+        text += (" On the synthetic CRM's randomised campaign uplift × value "
+                 + ("beat" if d["beats_reference"] else "did not clearly beat")
+                 + f" value at stake ({what} {vals[0]}, {vals[1]} to {vals[2]}); that is "
+                 "evidence about a simulated shop: targeting this customer base by uplift needs "
+                 "a randomised test with a control group here first.")
+    else:
+        text += " Targeting by uplift needs a randomised test with a control group first."
+    return text
+
+
+# ---------------------------------------------------------------- satisfaction and loyalty
+def score_trend_sentence(score: str, trend: dict) -> str:
+    """Whether the monthly mean ``score`` rose, fell or held (``trend`` from
+    :func:`helpers.analysis.satisfaction.score_trend`: the interval of the slope decides)."""
+    s, lo, hi = trend["slope_per_year"], trend["lo"], trend["hi"]
+    span = f"({s:+.2f} points a year, interval {lo:+.2f} to {hi:+.2f}, {trend['months']} months)"
+    if lo > 0:
+        return f"Mean {score.upper()} rose over the period {span}."
+    if hi < 0:
+        return f"Mean {score.upper()} fell over the period {span}."
+    return f"Mean {score.upper()} shows no clear trend over the period {span}."
+
+
+def driver_sentence(score: str, fit: pd.DataFrame) -> str:
+    """What the service drivers do to ``score`` (a :func:`driver_ols` table): per driver, lower
+    / higher / no clear effect by whether its interval excludes zero."""
+    words = {"response_days": "each extra day of response time",
+             "complaints": "each complaint in the window before the survey"}
+    parts = []
+    for term, what in words.items():
+        r = fit.loc[term]
+        ci = f"interval {r['lo']:+.2f} to {r['hi']:+.2f}"
+        if r["hi"] < 0:
+            parts.append(f"{what} goes with {abs(r['coef']):.2f} points lower ({ci})")
+        elif r["lo"] > 0:
+            parts.append(f"{what} goes with {r['coef']:.2f} points higher ({ci})")
+        else:
+            parts.append(f"{what} has no clear effect ({ci})")
+    return f"{score.upper()}: " + "; ".join(parts) + "."
+
+
+def satisfaction_repeat_sentence(lg: pd.DataFrame, score: str = "csat") -> str:
+    """Satisfaction and a repeat purchase in the next window (a :func:`satisfaction_logit`
+    table): the adjusted odds ratio decides the direction, the unadjusted one shows how much
+    frequency and recency explained; always read as an association, not an effect."""
+    a, u = lg.loc["adjusted"], lg.loc["unadjusted"]
+    ci = f"odds ratio {a['odds_ratio']:.2f} per point, interval {a['lo']:.2f} to {a['hi']:.2f}"
+    if a["lo"] > 1:
+        head = f"Customers with a higher {score.upper()} were more likely to buy again ({ci})"
+    elif a["hi"] < 1:
+        head = f"Customers with a higher {score.upper()} were less likely to buy again ({ci})"
+    else:
+        head = (f"After adjusting for frequency and recency, {score.upper()} shows no clear "
+                f"association with buying again ({ci})")
+    u_or, a_or = u["odds_ratio"], a["odds_ratio"]
+    if max(u_or, 1 / u_or) > max(a_or, 1 / a_or):  # the unadjusted ratio is further from 1
+        head += (f"; unadjusted {u['odds_ratio']:.2f}, so part of the raw link is frequency and "
+                 "recency")
+    else:
+        head += f"; unadjusted {u['odds_ratio']:.2f}"
+    return (head + ". Observational: engaged customers both answer surveys and buy, and the "
+            "adjustment removes only what frequency and recency capture.")
+
+
+def loyalty_sentence(auc: dict) -> str:
+    """Whether the loyalty index ranks next-window buyers better than frequency alone (``auc``
+    from :func:`loyalty_auc`: the interval of the AUC difference decides)."""
+    ci = f"difference {auc['diff']:+.3f}, interval {auc['diff_lo']:+.3f} to {auc['diff_hi']:+.3f}"
+    head = f"The loyalty index ranks next-window buyers with AUC {auc['auc']:.3f}"
+    if auc["diff_lo"] > 0:
+        return head + f", better than purchase frequency alone ({auc['auc_frequency']:.3f}; {ci})."
+    if auc["diff_hi"] < 0:
+        return head + (f", worse than purchase frequency alone ({auc['auc_frequency']:.3f}; "
+                       f"{ci}): use frequency.")
+    return head + (f", not clearly different from purchase frequency alone "
+                   f"({auc['auc_frequency']:.3f}; {ci}).")
+
+
+def group_scores_sentence(table: pd.DataFrame, score: str, group: str) -> str:
+    """Highest and lowest mean ``score`` across the groups of a :func:`scores_by_group` table,
+    and whether their intervals separate them."""
+    if len(table) < 2:
+        raise ValueError(f"group_scores_sentence: need two or more {group} values")
+    t = table.sort_values("mean")
+    lo, hi = t.iloc[0], t.iloc[-1]
+    text = (f"Mean {score.upper()} by {group.replace('_', ' ')}: highest {t.index[-1]} "
+            f"({hi['mean']:.2f}), lowest {t.index[0]} ({lo['mean']:.2f})")
+    if hi["lo"] > lo["hi"]:
+        return text + "; their intervals do not overlap."
+    return text + "; their intervals overlap, so the groups are not told apart."

@@ -107,6 +107,20 @@ class SynthConfig:
     call_rate_per_year: float = 0.4
     pre_churn_calls: float = 0.8
     social_rate_per_year: float = 0.1
+    # service tickets, drawn from their own stream (see touches._service_tickets), and their
+    # planted effects on the survey scores: each ticket has a response time (lognormal, hours)
+    # and is a complaint with probability ticket_complaint_share; a survey's score moves by
+    # *_per_response_day x (mean response days of the tickets in the driver window before it)
+    # and by *_per_complaint x (complaint tickets in that window), before rounding and clipping
+    ticket_rate_per_year: float = 4.0
+    ticket_complaint_share: float = 0.3
+    response_median_hours: float = 20.0
+    response_sigma: float = 0.8
+    driver_window_days: int = 30
+    csat_per_response_day: float = -0.3  # CSAT points (1-5 scale) per day of response time
+    csat_per_complaint: float = -0.6  # CSAT points per complaint ticket
+    nps_per_response_day: float = -0.6  # NPS points (0-10 scale) per day of response time
+    nps_per_complaint: float = -1.2  # NPS points per complaint ticket
     # opportunities
     opp_customer_share: float = 0.15
     opp_extra_mean: float = 0.5
@@ -149,10 +163,18 @@ class SynthConfig:
                      "manual_rate", "free_sample_rate", "duplicate_line_rate", "survey_rate",
                      "email_send_prob", "open_prob_alive", "open_prob_dead", "click_prob",
                      "opp_customer_share", "assoc_prob", "retention_share",
-                     "retention_lift", "retention_dog_rate"):
+                     "retention_lift", "retention_dog_rate", "ticket_complaint_share"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"SynthConfig.{name}={v}: must be a probability in [0, 1]")
+        if not (self.ticket_rate_per_year >= 0 and self.response_median_hours > 0
+                and self.response_sigma >= 0 and self.driver_window_days >= 1):
+            raise ValueError(
+                "SynthConfig: need ticket_rate_per_year >= 0, response_median_hours > 0, "
+                f"response_sigma >= 0 and driver_window_days >= 1 (got "
+                f"{self.ticket_rate_per_year}, {self.response_median_hours}, "
+                f"{self.response_sigma}, {self.driver_window_days})"
+            )
         if not 0 <= self.seasonal_amplitude < 1:
             raise ValueError(f"SynthConfig.seasonal_amplitude={self.seasonal_amplitude}: [0, 1)")
         if len(self.weekday_weights) != 7 or min(self.weekday_weights) < 0 or not any(

@@ -20,18 +20,78 @@ from helpers.synth.settings import (
     OPP_CHANNELS,
     SynthConfig,
 )
-from helpers.synth.truth import retention_days, retention_rates
+from helpers.synth.truth import (
+    CSAT_MODEL,
+    NPS_MODEL,
+    latent_satisfaction,
+    retention_days,
+    retention_rates,
+)
 
 # one block of interaction rows: (customer, campaign index, time ns, kind code, channel code)
 _Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-_KINDS = ["sent", "opened", "clicked", "call", "engaged", "complaint_call"]
+_KINDS = ["sent", "opened", "clicked", "call", "engaged", "complaint_call", "ticket", "complaint"]
+# spawn key of the service-ticket stream under the run's SeedSequence: far from the keys 0..8
+# of the component streams, so it is independent of them and leaves them as they were
+_SERVICE_STREAM_KEY = 100
+_NS_PER_MIN = 60 * 10**9
+
+
+def _service_rng(rng: np.random.Generator) -> np.random.Generator:
+    """The service-ticket stream, the same from any stream of the run: child
+    ``_SERVICE_STREAM_KEY`` of ``SeedSequence(seed)`` (built from ``rng``'s entropy, so
+    drawing from it leaves ``rng`` and every other stream as they were)."""
+    entropy = rng.bit_generator.seed_seq.entropy  # type: ignore[attr-defined]
+    return np.random.default_rng(np.random.SeedSequence(entropy,
+                                                        spawn_key=(_SERVICE_STREAM_KEY,)))
+
+
+def _service_tickets(acq_ns: np.ndarray, t_end: pd.Timestamp, cfg: SynthConfig,
+                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Service tickets: Poisson(``ticket_rate_per_year`` x tenure) per customer, uniform over
+    the tenure (minute resolution), each with a lognormal response time (hours, one decimal)
+    and a complaint flag. Returns (customer, time ns, response hours, complaint) sorted by
+    customer then time."""
+    n = len(acq_ns)
+    years = (t_end.value - acq_ns) / NS_PER_DAY / 365.25
+    m = rng.poisson(cfg.ticket_rate_per_year * np.maximum(years, 0.0))
+    cc = np.repeat(np.arange(n), m)
+    t = acq_ns[cc] + (rng.random(len(cc)) * (t_end.value - acq_ns[cc])).astype(np.int64)
+    t = t // _NS_PER_MIN * _NS_PER_MIN
+    hours = np.round(cfg.response_median_hours * np.exp(
+        cfg.response_sigma * rng.standard_normal(len(cc))), 1)
+    hours = np.maximum(hours, 0.1)
+    compl = rng.random(len(cc)) < cfg.ticket_complaint_share
+    order = np.lexsort((t, cc))
+    return cc[order], t[order], hours[order], compl[order]
+
+
+def _ticket_drivers(s_cust: np.ndarray, s_ns: np.ndarray, tickets: tuple[np.ndarray, ...],
+                    window_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per survey: mean response days of the customer's tickets in ``[survey - window,
+    survey)`` (0 without one) and the number of complaint tickets among them."""
+    cc, t, hours, compl = tickets
+    w = int(window_days) * NS_PER_DAY // _NS_PER_MIN
+    t0 = min(int(t.min()) if len(t) else 0, int(s_ns.min()) if len(s_ns) else 0)
+    span = (max(int(t.max()) if len(t) else 0, int(s_ns.max()) if len(s_ns) else 0) - t0) \
+        // _NS_PER_MIN + 2 * w + 2
+    key = cc.astype(np.int64) * span + (t - t0) // _NS_PER_MIN + w
+    s_key = s_cust.astype(np.int64) * span + (s_ns - t0) // _NS_PER_MIN + w
+    lo, hi = np.searchsorted(key, s_key - w, "left"), np.searchsorted(key, s_key, "left")
+    cum_h = np.concatenate([[0.0], np.cumsum(hours / 24.0)])
+    cum_c = np.concatenate([[0], np.cumsum(compl)])
+    k = hi - lo
+    resp = np.where(k > 0, (cum_h[hi] - cum_h[lo]) / np.maximum(k, 1), 0.0)
+    return resp, (cum_c[hi] - cum_c[lo]).astype(float)
 
 
 def _feedback(c: dict[str, np.ndarray], o_cust: np.ndarray, o_ns: np.ndarray,
               drop_ns: np.ndarray, has_drop: np.ndarray, t_end: pd.Timestamp, cfg: SynthConfig,
               rng: np.random.Generator, src_ids: np.ndarray) -> pd.DataFrame:
     """Surveys after a share of customer orders; churners and the weeks before drop-out score
-    lower."""
+    lower, and so do surveys after slow or complaint service tickets (:func:`_service_tickets`,
+    drawn from their own stream; the planted shifts are ``SynthConfig.csat_per_*`` /
+    ``nps_per_*``)."""
     pick = np.flatnonzero(rng.random(len(o_cust)) < cfg.survey_rate)
     cust = o_cust[pick]
     ts = o_ns[pick].astype(np.int64) + (rng.uniform(1.0, 7.0, len(pick)) * NS_PER_DAY).astype(
@@ -41,9 +101,20 @@ def _feedback(c: dict[str, np.ndarray], o_cust: np.ndarray, o_ns: np.ndarray,
     cust, ts = cust[ok], ts[ok]
     window = int(cfg.pre_churn_weeks * 7 * NS_PER_DAY)
     near = has_drop[cust] & (ts > drop_ns[cust] - window)
-    sat = -0.8 * c["z_p"][cust] + 0.6 * c["sat_noise"][cust] - cfg.pre_churn_dip * near
-    csat = np.clip(np.rint(3.9 + 0.8 * sat + rng.normal(0, 0.5, len(cust))), 1, 5)
-    nps = np.clip(np.rint(7.6 + 1.7 * sat + rng.normal(0, 1.0, len(cust))), 0, 10)
+    sat = latent_satisfaction(c)[cust] - cfg.pre_churn_dip * near
+    # service tickets (their own stream): the drivers planted in the scores
+    n = len(c["lam"])
+    acq = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(acq, o_cust, o_ns.astype(np.int64))  # first order = acquisition
+    tickets = _service_tickets(acq, t_end, cfg, _service_rng(rng))
+    resp_days, n_compl = _ticket_drivers(cust, ts, tickets, cfg.driver_window_days)
+    scores = []
+    for (base, scale, sd, lo, hi), name in ((CSAT_MODEL, "csat"), (NPS_MODEL, "nps")):
+        shift = (getattr(cfg, f"{name}_per_response_day") * resp_days
+                 + getattr(cfg, f"{name}_per_complaint") * n_compl)
+        scores.append(np.clip(np.rint(base + scale * sat + shift
+                                      + rng.normal(0, sd, len(cust))), lo, hi))
+    csat, nps = scores
     order = np.lexsort((cust, ts))
     return pd.DataFrame(
         {
@@ -113,15 +184,21 @@ def _interactions(c: dict[str, np.ndarray], customers: pd.DataFrame, drop_ns: np
                   has_drop: np.ndarray, t_start: pd.Timestamp, t_end: pd.Timestamp,
                   n_days: int, cfg: SynthConfig, rng: np.random.Generator,
                   src_ids: np.ndarray) -> pd.DataFrame:
-    """Email campaigns (sent/opened/clicked), service and complaint calls, social engagement."""
+    """Email campaigns (sent/opened/clicked), service and complaint calls, social engagement,
+    and service tickets (kinds ``ticket`` / ``complaint``, with ``response_hours``; null for
+    the other kinds) from their own stream (:func:`_service_tickets`)."""
     acq_ns = customers["acquisition_ts"].to_numpy().astype(np.int64)
     camp_ids, rows = _campaign_rows(acq_ns, drop_ns, has_drop, t_start, n_days, cfg, rng)
     rows += _contact_rows(c["channel"], acq_ns, t_end, cfg, rng)
     rows.append(_complaint_rows(acq_ns, drop_ns, has_drop, cfg, rng))
+    t_cc, t_ns, t_hours, t_compl = _service_tickets(acq_ns, t_end, cfg, _service_rng(rng))
+    rows.append((t_cc, np.full(len(t_cc), -1), t_ns, np.where(t_compl, 7, 6),
+                 np.full(len(t_cc), 1)))
     cust, camp, ts, kind, chan = (np.concatenate([r[j] for r in rows]) for j in range(5))
+    hours = np.concatenate([np.full(len(cust) - len(t_cc), np.nan), t_hours])
     ts = ts.astype(np.int64) // (60 * 10**9) * (60 * 10**9)
     ok = ts < t_end.value
-    cust, camp, ts, kind, chan = cust[ok], camp[ok], ts[ok], kind[ok], chan[ok]
+    cust, camp, ts, kind, chan, hours = cust[ok], camp[ok], ts[ok], kind[ok], chan[ok], hours[ok]
     order = np.lexsort((kind, cust, ts))
     return pd.DataFrame(
         {
@@ -131,6 +208,7 @@ def _interactions(c: dict[str, np.ndarray], customers: pd.DataFrame, drop_ns: np
             "channel": _strings(["email", "phone", "social"], chan[order]),
             "kind": _strings(_KINDS, kind[order]),
             "campaign_id": _strings(camp_ids, camp[order]),
+            "response_hours": hours[order],
         }
     )
 

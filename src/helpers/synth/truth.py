@@ -75,7 +75,7 @@ def _customer_truth(inp: TruthInputs, w52: float) -> pd.DataFrame:
             "true_segment": _strings(SEGMENTS, seg),
             "true_expected_purchases_52w": e_x,
             "true_expected_value_52w_amt": e_x * mean_spend,
-            "true_satisfaction": -0.8 * c["z_p"] + 0.6 * c["sat_noise"],
+            "true_satisfaction": latent_satisfaction(c),
             **(inp.retention or {}),
         }
     )
@@ -114,6 +114,7 @@ def _truth_summary(inp: TruthInputs, w52: float) -> dict[str, Any]:
         "product_categories": dict(zip(map(str, code), map(str, cat["category"]), strict=True)),
         "config": cfg_dict,
         **({"retention_campaign": inp.retention_facts} if inp.retention_facts else {}),
+        "satisfaction_drivers": satisfaction_facts(cfg),
     }
 
 
@@ -205,3 +206,38 @@ def retention_truth(c: dict[str, np.ndarray], t_drop: np.ndarray, s_day: np.ndar
         "true_expected_revenue_control_amt": r0 * nan,
         "true_uplift_revenue_amt": ((1.0 - p0) * q * m - d * r0) * nan,
     }
+
+
+# ------------------------------------------------------------------- satisfaction drivers truth
+# survey score = clip(rint(base + scale * satisfaction + shift + N(0, noise_sd)), lo, hi), with
+# shift = per_response_day * mean response days + per_complaint * complaints (see
+# touches._feedback); (base, scale, noise_sd, lo, hi) of CSAT and NPS
+CSAT_MODEL = (3.9, 0.8, 0.5, 1, 5)
+NPS_MODEL = (7.6, 1.7, 1.0, 0, 10)
+
+
+def latent_satisfaction(c: dict[str, np.ndarray]) -> np.ndarray:
+    """Latent satisfaction per customer: ``-0.8 z_p + 0.6 sat_noise`` (churn-prone customers
+    are less satisfied)."""
+    return -0.8 * c["z_p"] + 0.6 * c["sat_noise"]
+
+
+def satisfaction_facts(cfg: SynthConfig) -> dict[str, Any]:
+    """Planted drivers of the survey scores for ``ground_truth.json``: the shifts of the score
+    (CSAT points, NPS points) per day of mean response time and per complaint ticket in the
+    ``window_days`` before a survey, applied before rounding and clipping (which flatten them a
+    little near the ends of the scale, so a linear regression on the 1-5 / 0-10 score recovers
+    them only approximately)."""
+    out: dict[str, Any] = {"window_days": int(cfg.driver_window_days),
+                           "ticket_rate_per_year": cfg.ticket_rate_per_year,
+                           "ticket_complaint_share": cfg.ticket_complaint_share,
+                           "response_median_hours": cfg.response_median_hours}
+    for name in ("csat", "nps"):
+        for driver in ("per_response_day", "per_complaint"):
+            out[f"{name}_{driver}"] = float(getattr(cfg, f"{name}_{driver}"))
+    out["rule"] = ("score = clip(rint(base + scale * satisfaction + per_response_day * mean "
+                   "response days of the service tickets in the window_days before the survey "
+                   "(0 without one) + per_complaint * complaint tickets in that window + "
+                   "noise)); tickets: kinds ticket / complaint in interactions, with "
+                   "response_hours")
+    return out

@@ -1,7 +1,8 @@
 """Adapter for the synthetic CRM written by :func:`helpers.synth.write_synthetic`.
 
 Reads ``transactions.parquet`` (already in the source-standard columns) and the optional
-customer master, interactions, feedback, opportunities and ground-truth files. Personal fields
+customer master, interactions, feedback, opportunities, the randomised retention campaign
+(``campaign.parquet``, when generated with ``retention_share > 0``) and ground-truth files. Personal fields
 in the customer master (the fake ``email``) are dropped here, before analysis.
 """
 
@@ -16,7 +17,7 @@ from helpers.data.ingest import SourceData, check_raw_columns, sha256_file
 from helpers.data.privacy import drop_personal
 from helpers.data.rules import ONLINE_RETAIL_II_RULES
 
-OPTIONAL = ("interactions", "feedback", "opportunities")
+OPTIONAL = ("interactions", "feedback", "opportunities", "campaign")
 
 
 def read(raw_dir: str | Path) -> SourceData:
