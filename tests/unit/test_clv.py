@@ -703,3 +703,58 @@ def test_fit_at_defaults_weekly_without_spend() -> None:
     weekly = clv.summarise_transactions(lines, observation_end="2024-02-05", time_unit="W")
     assert fit.gamma_gamma is None
     assert fit.summary["T"].to_numpy() == pytest.approx(weekly["T"].to_numpy())
+
+
+def test_bgnbd_error_messages_are_exact() -> None:
+    with pytest.raises(ValueError, match=r"^fit_bgnbd: 'recency' exceeds 'T' for some customers$"):
+        clv.fit_bgnbd([1, 2], [5.0, 3.0], [4.0, 6.0])
+    with pytest.raises(ValueError, match=r"^fit_bgnbd: 'recency' must be 0 where 'frequency' is "
+                                         r"0$"):
+        clv.fit_bgnbd([0, 2], [1.0, 3.0], [4.0, 6.0])
+    with pytest.raises(ValueError, match=r"^fit_bgnbd: no repeat purchases \('frequency' all 0\); "
+                                         r"cannot fit$"):
+        clv.fit_bgnbd([0, 0], [0.0, 0.0], [4.0, 6.0])
+
+
+def test_bgnbd_fits_when_every_repeat_buyer_has_exactly_one_repeat(cdnow) -> None:
+    x = cdnow["frequency"].clip(upper=1)
+    tx = cdnow["recency"].where(x > 0, 0.0)
+    fit = clv.fit_bgnbd(x, tx, cdnow["T"])
+    assert fit.n == len(cdnow) and np.isfinite(fit.log_likelihood)
+
+
+def test_bgnbd_reports_a_fit_that_did_not_converge(monkeypatch, cdnow) -> None:
+    real = clv._maximise
+
+    def not_converged(negll, x0, name):
+        lp, val, _ = real(negll, x0, name)
+        return lp, val, False
+
+    monkeypatch.setattr(clv, "_maximise", not_converged)
+    assert clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"]).converged is False
+
+
+def test_bgnbd_penalised_fit_minimises_its_stated_objective(cdnow) -> None:
+    """Mean negative log-likelihood + λ Σ θ² over θ = (r, α, a, b), written out independently:
+    its gradient in log-parameters is ~0 at the fit (a penalty λ Σ 2θ or a total instead of a
+    mean moves the optimum)."""
+    lam = 0.05
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    fit = clv.fit_bgnbd(x, tx, T, penalizer=lam)
+
+    def objective(lp):
+        r, al, a, b = np.exp(lp)
+        return -clv._bgnbd_loglik(r, al, a, b, x, tx, T).mean() + lam * float(
+            (np.exp(lp) ** 2).sum())
+
+    lp = np.log([fit.r, fit.alpha, fit.a, fit.b])
+    h = 1e-5
+    grad = [(objective(lp + h * e) - objective(lp - h * e)) / (2 * h) for e in np.eye(4)]
+    assert np.abs(grad) == pytest.approx(np.zeros(4), abs=2e-4)
+
+
+def test_calibration_end_may_equal_the_observation_end() -> None:
+    lines = _lines()
+    a = clv.summarise_transactions(lines, "2024-02-05", "W")
+    b = clv.summarise_transactions(lines, "2024-02-05", "W", calibration_end="2024-02-05")
+    pd.testing.assert_frame_equal(a, b)
