@@ -192,6 +192,12 @@ def test_orders_in_the_same_window_last_year_by_hand():
     assert f.loc[9002, "orders_same_window_ly"] == 0  # the day before the window
 
 
+def test_category_columns_keep_the_twelve_largest_by_default():
+    cats = [f"c{i:02d}" for i in range(13) for _ in range(20 - i)]  # c00 largest, c12 smallest
+    products = pd.DataFrame({"product_id": [f"p{i}" for i in range(len(cats))], "category": cats})
+    assert churn.category_columns(products) == [f"cat_c{i:02d}" for i in range(12)]
+
+
 def test_category_columns_need_both_product_id_and_category():
     assert churn.category_columns(pd.DataFrame({"category": ["toys", "home"]})) == []
     assert churn.category_columns(pd.DataFrame({"product_id": ["a", "b"]})) == []

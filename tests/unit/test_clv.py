@@ -14,6 +14,34 @@
 #   (the same optimum is found from them: the CDNOW answer keys hold to 3 decimals).
 # - fit_gamma_gamma: the "(m <= 0).any()" refusal and its message cannot fire (negative values
 #   are refused by _as_arrays, zero means are dropped before it): dead code, see issue 22 notes.
+# The full run of issue 22 (1,319 mutants, with the tests added against its survivors) leaves
+# these as well, all equivalent or message-only:
+# - _codes, _daily_grid: the size thresholds that choose the dense or the sorted path, the
+#   bincount minlength, a grid one customer or one day larger, and the dtype of the "seen"
+#   buffer: each choice gives the same codes and daily sums (the paths are tested against each
+#   other), only speed and memory change.
+# - _as_arrays: dtype=None (every later step casts to float), zip strict=None/False (the arrays
+#   were broadcast to one length just before), arrays[1].size for arrays[0].size (same length).
+# - _compress: counts.astype(None) (float64 either way). calibration_holdout: groupby sort
+#   None/False/default and astype(None) on the holdout columns (reindexed to the summary and
+#   float64 either way).
+# - BGNBD._odds_dead: np.broadcast over two of x, tx, T or with None: the three arrays already
+#   share one shape (see _as_arrays).
+# - fit_bgnbd: "tx >= T + 1e-9" for ">" (differs only at exactly T + 1e-9); the non-finite
+#   guard "or True" and 1e+100 for 1e100 (the optimiser never meets a non-finite value on valid
+#   inputs; 1e+100 is 1e100); dtype=None for the starting values (floats already); the name
+#   passed to _maximise (used only in a log message).
+# - fit_gamma_gamma: dtype=None for the starting values; the non-finite guard as above; the
+#   name passed to _maximise.
+# - fit_at: summarise_transactions without time_unit when the default "W" is asked for (the
+#   same default); "frequency >= 0" for "> 0" (fit_gamma_gamma drops x = 0 itself).
+# - summarise_transactions: to_numpy without dtype or na_value, and na_value=1 for the ids (the
+#   values are checked for nulls just after, null ids are masked out by keep; the arithmetic
+#   casts); astype(None) on frequency, n_orders, revenue and the end day (same values); the
+#   clip of the repeat value without its lower bound 0 (a sum of later purchases, never
+#   negative on cleaned lines); bincount without minlength (every customer has an order);
+#   np.divide without out= (the entries for x = 0 are then left uninitialised; they came out 0
+#   in every run, and a test cannot pin the contents of fresh memory).
 
 from __future__ import annotations
 
@@ -758,3 +786,27 @@ def test_calibration_end_may_equal_the_observation_end() -> None:
     a = clv.summarise_transactions(lines, "2024-02-05", "W")
     b = clv.summarise_transactions(lines, "2024-02-05", "W", calibration_end="2024-02-05")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_summary_counts_orders_per_customer_whatever_the_order_of_the_lines() -> None:
+    """Order ids are coded in order of appearance: customer 2's order comes first (code 0),
+    then customer 1's three orders (codes 1-3); each (customer, order) pair must stay apart."""
+    lines = pd.DataFrame({
+        "customer_id": pd.array([2, 1, 1, 1], dtype="Int64"),
+        "order_id": pd.array(["x", "a", "b", "c"], dtype="string"),
+        "order_ts": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-08", "2024-01-15"]),
+        "revenue_amt": [10.0, 20.0, 0.5, 30.0],
+    })
+    s = clv.summarise_transactions(lines, "2024-02-01", "D")
+    assert s.index.name == "customer_id" and list(s.index) == [1, 2]
+    assert s["n_orders"].tolist() == [3, 1]
+    # customer 1's repeat purchases: 0.5 and 30 over two repeat days (a value below 1 kept)
+    assert s.loc[1, "monetary_value"] == pytest.approx(15.25)
+    lines.loc[3, "revenue_amt"] = 0.0
+    lines.loc[2, "revenue_amt"] = 0.5
+    assert clv.summarise_transactions(lines, "2024-02-01", "D").loc[1, "monetary_value"] == (
+        pytest.approx(0.25))
+    lines["revenue_amt"] = lines["revenue_amt"].astype("Float64")
+    lines.loc[0, "revenue_amt"] = pd.NA
+    with pytest.raises(ValueError, match=r"^order_lines, column 'revenue_amt': null values$"):
+        clv.summarise_transactions(lines, "2024-02-01", "D")

@@ -1,18 +1,18 @@
 """Tests for helpers.value.rfm on a hand-made 10-customer frame."""
 
-# Surviving mutants (mutmut 3.8.1, make mutate) and why they are left (numbering of the run
-# before tie handling became deterministic; quantile_score and rfm_scores changed since, and the
-# seed mutants are gone with the seed):
+# Surviving mutants (mutmut 3.8.1, make mutate, the full run of issue 22: 564 mutants, 542
+# killed before the score_shares test below) and why the rest are left:
 # x_rfm_table__mutmut_40: groupby without sort= uses the default sort=True, the same call.
 # x_rfm_table__mutmut_66: .astype(None) on the float revenue sum gives float64, as astype(float).
 # x_rfm_table__mutmut_72, _82, _94: floor("d") and floor("D") are the same pandas day alias.
 # x_rfm_scores__mutmut_22: higher_is_better=None is falsy, the same as False.
+# x_rfm_scores__mutmut_37, _49: higher_is_better=True left out: True is the default.
 # x_segment_mapping_table__mutmut_9: from_dict lower-cases orient, "INDEX" == "index".
 # x_assign_segments__mutmut_33, x_segment_summary__mutmut_18: "XX" around the message; the
 #   asserted text is still in it (decoration, not behaviour).
 # x_assign_segments__mutmut_37, _39: grid as a numpy str array instead of object; the
 #   categorical built from it is identical.
-# x_group_profile__mutmut_17: observed=None acts as observed=False in pandas 2.3 (no warning).
+# x_group_profile__mutmut_26: observed=None acts as observed=False in pandas 2.3 (no warning).
 
 from __future__ import annotations
 
@@ -411,3 +411,13 @@ def test_segments_at_defaults_and_other_scales() -> None:
     # the grid is 5 x 5: six score levels must be refused, not silently read as five
     with pytest.raises(ValueError, match=r"1\.\.5"):
         rfm.segments_at(_lines(), CUTOFF, n_quantiles=6)
+
+
+def test_score_shares_fill_a_level_nobody_has_with_zero():
+    scores = pd.DataFrame({"r_score": [1, 3, 3, 1], "f_score": [1, 1, 3, 3], "m_score": [3, 3, 3, 1]})
+    out = rfm.score_shares(scores)
+    assert list(out.index) == [1, 2, 3] and out.index.name == "score"
+    assert out.loc[2].tolist() == [0.0, 0.0, 0.0]  # level 2 is empty in every measure
+    assert out.loc[3].tolist() == [0.5, 0.5, 0.75]
+    with pytest.raises(ValueError, match=r"^score_shares: "):
+        rfm.score_shares(scores.drop(columns="m_score"))
