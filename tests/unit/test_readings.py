@@ -415,3 +415,12 @@ def test_group_scores_sentence_separated_and_overlapping():
         "their intervals overlap, so the groups are not told apart.")
     with pytest.raises(ValueError, match="two or more"):
         readings.group_scores_sentence(t.head(1), "csat", "acquisition_channel")
+
+
+def test_second_study_sentence_every_branch():
+    assert "was not run here" in readings.second_study_sentence(["03: funnel"], False)
+    assert readings.second_study_sentence([], True).startswith("Every finding here comes from")
+    one = readings.second_study_sentence(["03_behaviour_lifecycle: funnel: stage conversion"], True)
+    assert "one section ran only there (03_behaviour_lifecycle: funnel: stage conversion)" in one
+    two = readings.second_study_sentence(["a: x", "b: y"], True)
+    assert "2 sections ran only there (a: x; b: y)" in two and "simulated shop" in two

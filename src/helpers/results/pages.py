@@ -163,9 +163,8 @@ def build_index_html(reports_dir: Path, metrics: dict[str, Any]) -> str:
 
     def links(p: dict[str, str]) -> str:
         out = [f'<a href="{e(p["site"])}">{e(p["stem"])}</a>'] if p["site"] else []
-        if p["file"]:
-            label = "single page" if p["site"] else p["stem"]
-            out.append(f'<a href="{e(p["file"])}">{label}</a>')
+        if p["file"] and not p["site"]:  # the site replaces the single pages (not committed)
+            out.append(f'<a href="{e(p["file"])}">{e(p["stem"])}</a>')
         return " · ".join(out)
 
     rows = "".join(f"<tr><td>{links(p)}</td><td>{e(p['title'])}</td></tr>" for p in pages)

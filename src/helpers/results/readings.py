@@ -500,3 +500,24 @@ def group_scores_sentence(table: pd.DataFrame, score: str, group: str) -> str:
     if hi["lo"] > lo["hi"]:
         return text + "; their intervals do not overlap."
     return text + "; their intervals overlap, so the groups are not told apart."
+
+
+def second_study_sentence(only_there: list[str], other_exists: bool,
+                          other: str = "the synthetic CRM", where: str = "reports/synthetic/") -> str:
+    """Which findings of a case study come from another study: the sections this data could
+    not run (skipped here) that ran on ``other`` (see
+    :func:`helpers.results.pages.second_study`).
+
+    >>> second_study_sentence([], True)
+    'Every finding here comes from this data: no section was left to the synthetic CRM.'
+    """
+    if not other_exists:
+        return (f"Sections this data cannot run are not shown from {other} either: its study "
+                f"was not run here (`make demo` writes it to `{where}`).")
+    if not only_there:
+        return f"Every finding here comes from this data: no section was left to {other}."
+    n = len(only_there)
+    words = "one section" if n == 1 else f"{n} sections"
+    return (f"Where this data has no table for it, the findings come from {other}, whose truth "
+            f"is known ({where}): {words} ran only there ({'; '.join(only_there)}). They "
+            "describe a simulated shop, not this one; every other finding comes from this data.")
