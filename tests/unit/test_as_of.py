@@ -197,3 +197,50 @@ def test_restored_at_counts_what_as_of_adds(tables):
     assert len(cleaning.restored_at(None, ts(15))) == 0
     with pytest.raises(ValueError, match=r"restored_at.*\['reversed_ts'\]"):
         cleaning.restored_at(rev.drop(columns="reversed_ts"), ts(15))
+
+
+# ------------------------------------------------ hand-built frames, against mutation survivors
+
+
+def _kept(ids, days, with_line_id=True):
+    df = pd.DataFrame({"order_ts": pd.to_datetime([f"2010-01-{d:02d}" for d in days]),
+                       "amount": [float(i) for i in ids]})
+    if with_line_id:
+        df.insert(0, "line_id", ids)
+    return df
+
+
+def _reversed(ids, days, rev_days, with_line_id=True):
+    df = _kept(ids, days, with_line_id)
+    df["reversed_ts"] = pd.to_datetime([f"2010-01-{d:02d}" for d in rev_days])
+    return df
+
+
+def test_as_of_restores_a_single_reversed_line():
+    out = cleaning.as_of(_kept([1], [5]), _reversed([2], [10], [20]), "2010-01-15")
+    assert out["line_id"].tolist() == [1, 2]
+
+
+def test_as_of_orders_ties_by_line_id_and_works_without_it():
+    # same timestamp: line 2 (kept) and line 1 (restored) must come out as 1, 2
+    out = cleaning.as_of(_kept([2], [10]), _reversed([1], [10], [20]), "2010-01-15")
+    assert out["line_id"].tolist() == [1, 2]
+    # without line_id: by timestamp only
+    out = cleaning.as_of(_kept([7, 3], [12, 4], with_line_id=False),
+                         _reversed([5], [8], [20], with_line_id=False), "2010-01-15")
+    assert out["amount"].tolist() == [3.0, 5.0, 7.0]
+
+
+def test_as_of_and_restored_at_messages_are_exact():
+    with pytest.raises(ValueError, match=r"^as_of: lines: missing column"):
+        cleaning.as_of(pd.DataFrame({"x": [1]}), None, "2010-01-15")
+    with pytest.raises(ValueError, match=r"^as_of: reversed_lines \(reversed_purchases.parquet "
+                                         r"from notebook 01\): missing column"):
+        cleaning.as_of(_kept([1], [5]), _kept([2], [10]), "2010-01-15")
+    with pytest.raises(ValueError, match=r"^restored_at: reversed_lines: missing column"):
+        cleaning.restored_at(_kept([2], [10]), "2010-01-15")
+    with pytest.raises(ValueError, match=r"^as_of: line_id\(s\) \[1, 2, 3, 4, 5\] are both kept "
+                                         r"and reversed; lines and reversed_lines must come from "
+                                         r"the same run of notebook 01$"):
+        ids = [1, 2, 3, 4, 5, 6]
+        cleaning.as_of(_kept(ids, [5] * 6), _reversed(ids, [10] * 6, [20] * 6), "2010-01-15")

@@ -48,3 +48,37 @@ def test_flows_and_lost_name_missing_columns():
         cleaning.money_flows(kept, q.drop(columns="detail"))
     with pytest.raises(ValueError, match="kept has no column 'source_customer_id'"):
         cleaning.customers_lost(kept.drop(columns="source_customer_id"), q)
+
+
+def test_money_flows_split_in_and_out_at_zero_not_at_one():
+    # lines worth 0.5 (in) and -0.5 (out): amounts below one unit still count
+    kept = pd.DataFrame({"quantity": [1, -1], "unit_price": [0.5, 0.5]})
+    q = pd.DataFrame({"quantity": [1, -1], "unit_price": [0.5, 0.5],
+                      "reason": ["non_product", "cancellation"], "detail": [None, "unmatched"]})
+    f = cleaning.money_flows(kept, q)
+    assert f["set_aside_in_amt"] == 0.5 and f["set_aside_out_amt"] == -0.5
+    assert f["raw_in_amt"] == 1.0 and f["raw_out_amt"] == -1.0
+
+
+def test_flows_and_lost_messages_are_exact():
+    kept, q = _frames()
+    with pytest.raises(ValueError, match=r"^money_flows: kept has no column\(s\) \['unit_price'\]$"):
+        cleaning.money_flows(kept.drop(columns="unit_price"), q)
+    with pytest.raises(ValueError, match=r"^customers_lost: quarantine has no column "
+                                         r"'source_customer_id'$"):
+        cleaning.customers_lost(kept, q.drop(columns="source_customer_id"))
+    with pytest.raises(ValueError, match=r"^customers_lost: quarantine has no column 'reason'$"):
+        cleaning.customers_lost(kept, q.drop(columns="reason"))
+
+
+def test_customers_lost_names_and_order():
+    kept, q = _frames()
+    extra = pd.DataFrame({"source_customer_id": ["e", "f"], "quantity": [1, 1],
+                          "unit_price": [1.0, 1.0], "reason": ["cancellation", "cancellation"],
+                          "detail": ["unmatched", "unmatched"]})
+    lost = cleaning.customers_lost(kept, pd.concat([q, extra], ignore_index=True))
+    assert lost.name == "customers" and lost.index.name == "reasons of all their lines"
+    assert lost.index[0] == "cancellation" and lost.iloc[0] == 3  # c, e, f: largest first
+    assert lost.tolist() == sorted(lost.tolist(), reverse=True)
+    none = cleaning.customers_lost(kept, q[q["source_customer_id"] == "a"])
+    assert none.empty and none.name == "customers" and none.dtype == "int64"
