@@ -677,8 +677,8 @@ def test_gamma_gamma_density_integrates_to_one() -> None:
     from scipy.integrate import quad
 
     for p, q, g, x in [(6.25, 3.74, 15.44, 1.0), (2.0, 5.0, 40.0, 3.0), (0.8, 2.5, 7.0, 10.0)]:
-        total, _ = quad(lambda m: float(np.exp(clv._gg_loglik(p, q, g, np.array([x]),
-                                                                 np.array([m]))[0])),
+        total, _ = quad(lambda m, p=p, q=q, g=g, x=x: float(np.exp(clv._gg_loglik(
+                            p, q, g, np.array([x]), np.array([m]))[0])),
                         0, np.inf, limit=200)
         assert total == pytest.approx(1.0, abs=1e-6)
 
@@ -690,7 +690,8 @@ def test_gamma_gamma_fits_with_exactly_three_repeat_buyers() -> None:
         clv.fit_gamma_gamma([1, 2, 0], [20.0, 35.0, 0.0])
 
 
-def test_gamma_gamma_reports_a_fit_that_did_not_converge(monkeypatch, cdnow) -> None:
+def _optimiser_reports_no_convergence(monkeypatch) -> None:
+    """clv._maximise finds its optimum as usual but says it did not converge."""
     real = clv._maximise
 
     def not_converged(negll, x0, name):
@@ -698,6 +699,10 @@ def test_gamma_gamma_reports_a_fit_that_did_not_converge(monkeypatch, cdnow) -> 
         return lp, val, False
 
     monkeypatch.setattr(clv, "_maximise", not_converged)
+
+
+def test_gamma_gamma_reports_a_fit_that_did_not_converge(monkeypatch, cdnow) -> None:
+    _optimiser_reports_no_convergence(monkeypatch)
     assert clv.fit_gamma_gamma(cdnow["frequency"], cdnow["monetary_value"]).converged is False
 
 
@@ -752,13 +757,7 @@ def test_bgnbd_fits_when_every_repeat_buyer_has_exactly_one_repeat(cdnow) -> Non
 
 
 def test_bgnbd_reports_a_fit_that_did_not_converge(monkeypatch, cdnow) -> None:
-    real = clv._maximise
-
-    def not_converged(negll, x0, name):
-        lp, val, _ = real(negll, x0, name)
-        return lp, val, False
-
-    monkeypatch.setattr(clv, "_maximise", not_converged)
+    _optimiser_reports_no_convergence(monkeypatch)
     assert clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"]).converged is False
 
 

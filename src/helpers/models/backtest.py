@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
+from helpers.analysis import funnel
 from helpers.data.cleaning import as_of
 from helpers.models import churn, metrics, spend
 
@@ -184,18 +185,16 @@ def label_change(a: pd.Series, b: pd.Series) -> dict[str, float]:
 
 
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n`` (stays inside [0, 1], sensible at 0 or n).
+    """Wilson score interval of a proportion ``k / n`` (stays inside [0, 1], sensible at 0 or n):
+    the scalar form of :func:`helpers.analysis.funnel.wilson_interval`, refusing ``n = 0``.
 
     >>> tuple(round(v, 4) for v in wilson_interval(1, 4))
     (0.0456, 0.6994)
     """
     if n <= 0 or not 0 <= k <= n:
         raise ValueError(f"wilson_interval: need 0 <= k <= n and n > 0, got k={k}, n={n}")
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    lo, hi = funnel.wilson_interval(k, n, level)
+    return float(max(0.0, lo)), float(min(1.0, hi))
 
 
 def rank_agreement(imp_a: pd.Series, imp_b: pd.Series) -> float:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from helpers.value import clv
+from helpers.value import btyd, clv
 
 log = logging.getLogger(__name__)
 
@@ -339,11 +339,7 @@ def bgnbd_prob_no_purchase(
     """
     if t <= 0:
         raise ValueError(f"bgnbd_prob_no_purchase: t must be > 0, got {t}")
-    x = np.asarray(frequency, dtype=float)
-    big_t = np.asarray(T, dtype=float)
-    pa = np.asarray(bg.p_alive(frequency, recency, T), dtype=float)
-    stay0 = np.exp((bg.r + x) * (np.log(bg.alpha + big_t) - np.log(bg.alpha + big_t + t)))
-    return (1 - pa) + pa * stay0
+    return btyd.p_no_purchase(bg, t, frequency, recency, T)
 
 
 # --------------------------------------------------------------------------- models

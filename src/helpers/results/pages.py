@@ -134,6 +134,14 @@ def skipped_sections(metrics: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def sections_only_in(other: dict[str, Any], main: dict[str, Any]) -> list[str]:
+    """Sections (``"<notebook>: <section>"``) that ``main`` skipped and ``other`` ran, for the
+    notebooks ``other`` has, sorted: the findings the ``other`` study alone supplies."""
+    other_skipped = skipped_sections(other)
+    return sorted(k for k in skipped_sections(main)
+                  if k not in other_skipped and k.split(":")[0] in other)
+
+
 def second_study(reports_dir: Path, metrics: dict[str, Any]) -> dict[str, Any] | None:
     """The synthetic CRM study beside the main one, when its metrics and site pages exist.
 
@@ -146,9 +154,7 @@ def second_study(reports_dir: Path, metrics: dict[str, Any]) -> dict[str, Any] |
     if not mpath.exists() or not site.is_dir():
         return None
     other = read_json(mpath)
-    main_skipped, other_skipped = skipped_sections(metrics), skipped_sections(other)
-    only_there = sorted(k for k in main_skipped if k not in other_skipped
-                        and k.split(":")[0] in other)
+    only_there = sections_only_in(other, metrics)
     pages = [
         {"site": f"site/{SECOND_STUDY}/{p.name}", "stem": p.stem, "title": _title(p)}
         for p in sorted(site.glob("[0-9][0-9]*_*.html"))
