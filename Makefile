@@ -61,9 +61,12 @@ OFFLINE ?=
 SYNTH_CUSTOMERS ?= 4000
 
 export PYTHONHASHSEED := 0
-# OpenMP threads wait passively: busy-waiting threads slowed model fits several-fold when other
-# work shared the cores (a 2-thread XGBoost grid: 13 s busy vs 3 s passive under load)
+# OpenMP threads wait passively and BLAS runs single-threaded (helpers.progress.thread_environment;
+# the kernel spec carries the same for JupyterLab): spinning threads slowed model fits several-fold
+# when other work shared the cores (a 2-thread XGBoost grid: 13 s busy vs 3 s passive under load)
 export OMP_WAIT_POLICY ?= PASSIVE
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 export MPLBACKEND := Agg
 
 # RUN names folders and appears in recipes, so it is checked here (helpers.cli checks it again).
@@ -131,6 +134,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	"$(SETUP_PYTHON)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name crm-workbook \
+		--env OMP_WAIT_POLICY PASSIVE --env OPENBLAS_NUM_THREADS 1 --env MKL_NUM_THREADS 1 \
 		--display-name "CRM workbook (Python $$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))" >/dev/null
 	@touch $@
 	@echo "setup: done; kernel 'crm-workbook' registered in $(VENV)"

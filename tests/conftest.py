@@ -12,7 +12,9 @@ import sys
 
 # as in the Makefile and helpers.cli: OpenMP threads wait passively, so fits in the tests do not
 # slow down several-fold when other work shares the cores (set before xgboost/sklearn load)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from helpers.progress import thread_environment  # noqa: E402
+
+os.environ.update(thread_environment())
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001

@@ -21,6 +21,7 @@ import os
 import re
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from helpers import config
+from helpers import config, progress
 
 log = logging.getLogger("helpers.cli")
 
@@ -283,6 +284,32 @@ SYNTH_RETENTION_SHARE = 0.5
 generates (``SynthConfig.retention_share``; the generator's own default, 0, has none)."""
 
 
+def synthetic_settings_changed(raw_dir: Path, args: argparse.Namespace) -> str:
+    """What differs between the synthetic CRM in ``raw_dir`` and the one ``args`` ask for
+    (customers, seed, window, campaign share), read from its ``ground_truth.json``; "" when
+    nothing does or there is no CRM yet. A changed ``SYNTH_CUSTOMERS`` or ``SEED`` must not
+    silently reuse the old files."""
+    truth_file = raw_dir / "ground_truth.json"
+    if not (raw_dir / "transactions.parquet").exists() or not truth_file.exists():
+        return ""
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    have = {
+        "customers": truth.get("n_customers"),
+        "seed": truth.get("seed"),
+        "start": truth.get("window", {}).get("start"),
+        "end": truth.get("window", {}).get("end"),
+        "retention share": truth.get("config", {}).get("retention_share"),
+    }
+    want = {
+        "customers": args.synth_customers,
+        "seed": args.seed,
+        "start": str(args.synth_start)[:10],
+        "end": str(args.synth_end)[:10],
+        "retention share": args.synth_retention_share,
+    }
+    return ", ".join(f"{k} {have[k]} -> {want[k]}" for k in want if have[k] != want[k])
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     from helpers.data import ingest
 
@@ -296,9 +323,13 @@ def cmd_data(args: argparse.Namespace) -> int:
         for f in files:
             print(f"  ok  {f}  (SHA-256 verified)")
     elif args.dataset == "synthetic":
-        if (raw_dir / "transactions.parquet").exists() and not args.force:
-            print(f"  ok  {raw_dir}/transactions.parquet exists (make data-clean to regenerate)")
+        stale = synthetic_settings_changed(raw_dir, args)
+        if (raw_dir / "transactions.parquet").exists() and not args.force and not stale:
+            print(f"  ok  {raw_dir}/transactions.parquet exists with these settings "
+                  "(make clean-data to regenerate)")
         else:
+            if stale:
+                print(f"  regenerating {raw_dir}: {stale}", flush=True)
             from helpers import synth
 
             crm = synth.simulate_crm(
@@ -341,6 +372,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"==> {nb.name}  [{args.dataset}]  ->  {out_nb}", flush=True)
     t0 = time.perf_counter()
     failed = None
+    # the kernel appends progress lines (helpers.progress) to this file; a thread prints them
+    prog_file = reports_dir / "logs" / f"progress-{nb.stem}.log"
+    prog_file.parent.mkdir(parents=True, exist_ok=True)
+    prog_file.write_text("", encoding="utf-8")
+    os.environ[progress.ENV_FILE] = str(prog_file.resolve())
+    stop = threading.Event()
+    follower = threading.Thread(
+        target=progress.follow, args=(prog_file, f"    [{nb.stem[:3].rstrip('_')}] ", stop),
+        daemon=True)
+    follower.start()
     try:
         papermill.execute_notebook(
             str(nb),
@@ -354,6 +395,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     except PapermillExecutionError as exc:
         failed = exc
+    finally:
+        stop.set()
+        follower.join(timeout=5)
+        os.environ.pop(progress.ENV_FILE, None)
     elapsed = time.perf_counter() - t0
     html = render_html(out_nb, reports_dir / f"{nb.stem}.html", no_input=nb.stem in args.no_input)
     if failed is not None:
@@ -567,10 +612,10 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--mapping", required=True)
     i.add_argument("--make", action="store_true", help="escaped for a Make prerequisite list")
     args = ap.parse_args(argv)
-    # OpenMP threads (XGBoost, scikit-learn) busy-wait by default: when other work shares the
-    # cores, a 2-thread fit on a few thousand rows ran 8x slower than with passive waiting.
-    # Kernels started from here inherit it; a value set by the user wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Native thread pools sized to the CPUs this process may use, OpenMP threads waiting
+    # passively (helpers.progress.thread_environment): kernels started from here inherit them;
+    # a value set by the user wins.
+    os.environ.update(progress.thread_environment())
     if args.cmd == "make-vars":
         args.from_make = True
     logging.basicConfig(

@@ -320,6 +320,28 @@ def test_churn_model_beats_majority_class(synth_sets):
     assert ((p >= 0) & (p <= 1)).all()
 
 
+def test_tuning_in_two_processes_equals_one_and_the_sample_is_seeded(synth_sets):
+    (xt, yt), (xtr, ytr) = synth_sets["tune"], synth_sets["train"]
+    one = churn.tune_models(xt, yt, xtr, ytr, seed=0, n_jobs=1, max_customers=300)
+    two = churn.tune_models(xt, yt, xtr, ytr, seed=0, n_jobs=2, max_customers=300)
+    for name in one:  # the same fits, whichever process ran them
+        assert one[name].best_params == two[name].best_params
+        pd.testing.assert_frame_equal(one[name].grid, two[name].grid)
+    # the sample: 300 of the rows, in their order, the same for the same seed, y aligned
+    xs, ys = churn.tuning_sample(xt, yt, 300, seed=5)
+    assert len(xs) == 300 and xs.index.is_monotonic_increasing == xt.index.is_monotonic_increasing
+    assert xs.index.equals(ys.index) and set(xs.index) <= set(xt.index)
+    assert churn.tuning_sample(xt, yt, 300, seed=5)[0].index.equals(xs.index)
+    assert not churn.tuning_sample(xt, yt, 300, seed=6)[0].index.equals(xs.index)
+    # no more rows than the cap, or no cap: everything, untouched
+    assert churn.tuning_sample(xt, yt, len(xt), seed=5)[0] is xt
+    assert churn.tuning_sample(xt, yt, None, seed=5)[1] is yt
+    with pytest.raises(ValueError, match=r"^tuning_sample: max_rows=0 must be >= 1$"):
+        churn.tuning_sample(xt, yt, 0, seed=5)
+    with pytest.raises(ValueError, match=r"^tuning_sample: x has \d+ rows, y 3$"):
+        churn.tuning_sample(xt, yt.iloc[:3], 10, seed=5)
+
+
 def test_tune_and_fit_failures(synth_sets):
     x, y = synth_sets["train"]
     with pytest.raises(ValueError, match="two classes"):
@@ -685,8 +707,8 @@ def test_tune_models_scores_each_grid_point_on_the_validation_cutoff(monkeypatch
     x_val = pd.DataFrame({"t": [0.9, 0.8, 0.7, 0.1], "s": [0.2, 0.8, 0.6, 0.4]})
     y_val = pd.Series([0, 1, 1, 0])
     with caplog.at_level("INFO", logger="helpers.models.churn"):
-        out = churn.tune_models(x_fit, y, x_val, y_val, seed=11)
-    assert asked == [(11, 2)]
+        out = churn.tune_models(x_fit, y, x_val, y_val, seed=11, n_jobs=1)
+    assert asked == [(11, 1)]  # every fit single-threaded: the grid points run side by side
     assert caplog.messages == ["tuned flip: {'flip': False} val AUC 1.000",
                                "tuned tie: {'tag': 1} val AUC 1.000"]
     assert out["flip"].name == "flip" and isinstance(out["flip"].best_val_auc, float)
@@ -695,8 +717,8 @@ def test_tune_models_scores_each_grid_point_on_the_validation_cutoff(monkeypatch
     assert out["flip"].best_params == {"flip": False} and out["flip"].best_val_auc == 1.0
     assert out["flip"].grid["val_auc"].tolist() == [0.0, 1.0]
     assert out["tie"].best_params == {"tag": 1}  # the first of equal scores
-    churn.tune_models(x_fit, y, x_val, y_val, seed=3, n_jobs=5)
-    assert asked[-1] == (3, 5)
+    churn.tune_models(x_fit, y, x_val, y_val, seed=3, n_jobs=1)
+    assert asked[-1] == (3, 1)
     with pytest.raises(ValueError, match=(
             r"^tune_models: y_fit and y_val must both contain two classes$")):
         churn.tune_models(x_fit, y, x_val, y_val * 0, seed=0)

@@ -232,6 +232,31 @@ def test_rolling_origin_reports_a_failing_model_and_keeps_the_others() -> None:
         F.rolling_origin(y, {"broken": broken}, [66], 4)
 
 
+def _breaks_after(n: int):
+    def f(train: pd.Series, h: int) -> pd.DataFrame:
+        if len(train) > n:
+            raise ValueError(f"more than {n} weeks")
+        return F.fc_naive(train, h)
+    return f
+
+
+def test_rolling_origin_in_worker_processes_equals_one_process() -> None:
+    idx = pd.date_range("2020-01-05", periods=80, freq="W-SUN")
+    y = pd.Series(100.0 + np.arange(80) % 7 + np.arange(80) * 0.5, index=idx)
+    local = functools.partial(F.fc_moving_average, window=3)
+    local.in_process = True  # run here, not in a worker (as the bottom-up model)
+    models = {"late": _breaks_after(60), "naive": F.fc_naive, "local": local,
+              "early": _breaks_after(52), "snaive": F.fc_seasonal_naive}
+    one = F.rolling_origin(y, models, [50, 58, 66], 4, n_jobs=1)
+    two = F.rolling_origin(y, models, [50, 58, 66], 4, n_jobs=2)
+    for a, b in zip(one, two):
+        pd.testing.assert_frame_equal(a, b)
+    # origin by origin, models in the given order; failures in the order they happened
+    assert one[1]["model"].tolist() == ["naive", "local", "snaive"] * 3
+    assert list(one[1].attrs["failed"]) == ["early", "late"] == list(two[1].attrs["failed"])
+    assert one[1].attrs["failed"]["late"] == "ValueError at origin 2021-04-04: more than 60 weeks"
+
+
 # --------------------------------------------------------------------------- calibrated intervals
 
 

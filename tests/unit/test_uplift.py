@@ -101,6 +101,20 @@ def test_cross_fit_scores_everyone_out_of_fold():
     assert pred[g].mean() > 0 > pred[~g].mean()
 
 
+def test_cross_fit_learners_equals_one_learner_at_a_time_in_any_number_of_processes():
+    x, t, y, _ = _two_groups()
+    one = {lrn: uplift.cross_fit_uplift(x, t, y, lrn, n_folds=3, seed=4) for lrn in ("t", "x")}
+    for n_jobs in (1, 2):
+        both = uplift.cross_fit_learners(x, t, y, ("t", "x"), n_folds=3, seed=4, n_jobs=n_jobs)
+        assert list(both) == ["t", "x"]
+        for lrn in ("t", "x"):  # the same folds and fits: equal to the last bit
+            pd.testing.assert_series_equal(both[lrn], one[lrn])
+    only_x = uplift.cross_fit_learners(x, t, y, ("x",), n_folds=3, seed=4)
+    pd.testing.assert_series_equal(only_x["x"], one["x"])
+    with pytest.raises(ValueError, match=r"^cross_fit_learners: learners=\['t', 'z'\]; choose"):
+        uplift.cross_fit_learners(x, t, y, ("t", "z"))
+
+
 # ----------------------------------------------------------------------------- generated CRM
 
 

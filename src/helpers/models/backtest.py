@@ -65,7 +65,9 @@ def churn_backtest(
         raise ValueError("churn_backtest: test_cutoffs is empty")
     rows, draws = [], []
     q = [(1 - level) / 2, (1 + level) / 2]
-    for c in test_cutoffs:
+    from helpers import progress
+
+    for c in progress.track(test_cutoffs, f"churn backtest ({model}, {len(test_cutoffs)} cutoffs)"):
         x_te, y_te = churn.build_dataset(as_of(lines, reversed_lines, c), c, horizon_days,
                                          products=products)
         base = x_te[churn.BASELINE_FEATURE].to_numpy()
@@ -124,8 +126,10 @@ def spend_backtest(
     intervals (customers resampled) and Spearman rank correlation. Each data set is built from
     the lines as known at its own cutoff (:func:`helpers.data.cleaning.as_of` with
     ``reversed_lines``; ``None``: the cleaned lines as given)."""
+    from helpers import progress
+
     rows = []
-    for c in test_cutoffs:
+    for c in progress.track(test_cutoffs, f"spend backtest ({len(test_cutoffs)} cutoffs)"):
         c_tr = c - pd.Timedelta(days=horizon_days)
         x_tr, y_tr = spend.build_dataset(as_of(lines, reversed_lines, c_tr), c_tr, horizon_days)
         known = as_of(lines, reversed_lines, c)

@@ -177,8 +177,10 @@ def build_features(
     cat_cols = category_columns(products)
     if cat_cols and "product_id" in hist.columns:
         cat_of = products.drop_duplicates("product_id").set_index("product_id")["category"]
-        cat = hist["product_id"].map(cat_of).astype("string").fillna("").map(
-            lambda c: f"cat_{_slug(c)}" if c else "cat_unknown")
+        # the column name per product (a few thousand), then per line by lookup
+        col_of = cat_of.astype("string").fillna("").map(
+            lambda c: f"cat_{_slug(c)}" if c else "cat_unknown").astype(object)
+        cat = hist["product_id"].map(col_of).fillna("cat_unknown")
         spend = hist.groupby([hist["customer_id"].astype("int64"), cat])["revenue_amt"].sum()
         spend = spend.unstack(fill_value=0.0)
         f["n_categories"] = (spend > 0).sum(axis=1).reindex(f.index, fill_value=0)
@@ -395,6 +397,35 @@ class TuneResult:
     grid: pd.DataFrame = field(repr=False)
 
 
+TUNE_MAX_CUSTOMERS = 20_000
+"""Customers per cutoff on which hyper-parameters are tuned (:func:`tuning_sample`): beyond it a
+seeded sample is taken. Final models are fitted on all customers. At this size the validation
+ROC-AUC of a grid point has a standard error of about 0.005, below the gaps between the grid's
+settings; Online Retail II (5.9k customers) and the default synthetic CRM (4k) are tuned on all."""
+
+
+def tuning_sample(x: pd.DataFrame, y: pd.Series, max_rows: int | None, seed: int,
+                  ) -> tuple[pd.DataFrame, pd.Series]:
+    """At most ``max_rows`` rows of ``(x, y)``, drawn without replacement with ``seed`` (rows
+    keep their order); all rows when there are no more than that or ``max_rows`` is None."""
+    if max_rows is None or len(x) <= max_rows:
+        return x, y
+    if max_rows < 1:
+        raise ValueError(f"tuning_sample: max_rows={max_rows} must be >= 1")
+    if len(x) != len(y):
+        raise ValueError(f"tuning_sample: x has {len(x)} rows, y {len(y)}")
+    keep = np.sort(np.random.default_rng(seed).choice(len(x), size=max_rows, replace=False))
+    return x.iloc[keep], y.iloc[keep]
+
+
+def _val_auc(est: Any, params: dict[str, Any], x_fit: pd.DataFrame, y_fit: pd.Series,
+             x_val: pd.DataFrame, y_val: pd.Series) -> float:
+    from sklearn.base import clone
+
+    m = clone(est).set_params(**params).fit(x_fit, y_fit)
+    return float(roc_auc_score(y_val, m.predict_proba(x_val[x_fit.columns])[:, 1]))
+
+
 def tune_models(
     x_fit: pd.DataFrame,
     y_fit: pd.Series,
@@ -402,24 +433,32 @@ def tune_models(
     y_val: pd.Series,
     seed: int,
     n_jobs: int = 2,
+    max_customers: int | None = None,
 ) -> dict[str, TuneResult]:
     """Grid search per family: fit at the tuning cutoff, score ROC-AUC at the training cutoff.
 
     Both cutoffs lie before the test cutoff, so selection never sees the test period.
+    ``max_customers``: tune on a seeded sample of at most that many customers per cutoff
+    (:func:`tuning_sample`). The grid points run ``n_jobs`` at a time, each fit single-threaded
+    (:func:`helpers.progress.parallel_map`; 0 = the usable CPUs).
     """
-    from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
+
+    from helpers import progress
 
     if len(np.unique(y_fit)) < 2 or len(np.unique(y_val)) < 2:
         raise ValueError("tune_models: y_fit and y_val must both contain two classes")
+    x_fit, y_fit = tuning_sample(x_fit, y_fit, max_customers, seed)
+    x_val, y_val = tuning_sample(x_val, y_val, max_customers, seed + 1)
+    models = candidate_models(seed, 1)
+    jobs = [(name, params) for name, (_, grid) in models.items() for params in ParameterGrid(grid)]
+    aucs = progress.parallel_map(
+        lambda job: _val_auc(models[job[0]][0], job[1], x_fit, y_fit, x_val, y_val),
+        jobs, n_jobs, f"churn tuning ({len(x_fit):,} customers, {len(jobs)} fits)")
     out = {}
-    for name, (est, grid) in candidate_models(seed, n_jobs).items():
-        rows, grids = [], list(ParameterGrid(grid))
-        for params in grids:
-            m = clone(est).set_params(**params).fit(x_fit, y_fit)
-            auc = roc_auc_score(y_val, m.predict_proba(x_val[x_fit.columns])[:, 1])
-            rows.append({**params, "val_auc": auc})
-        g = pd.DataFrame(rows)
+    for name in models:
+        grids = [p for (nm, p) in jobs if nm == name]
+        g = pd.DataFrame([{**p, "val_auc": a} for (nm, p), a in zip(jobs, aucs) if nm == name])
         i = int(g["val_auc"].to_numpy().argmax())  # first best = smallest grid point on ties
         out[name] = TuneResult(name, dict(grids[i]), float(g["val_auc"].iloc[i]), g)
         log.info("tuned %s: %s val AUC %.3f", name, grids[i], g["val_auc"].iloc[i])

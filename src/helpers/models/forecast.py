@@ -471,6 +471,7 @@ def make_bottom_up(lines: pd.DataFrame, window: int = 8, seasonal: bool = True) 
         return bottom_up_forecast(data, train.index[-1] + pd.Timedelta(days=1), h, window,
                                   seasonal)
 
+    _f.in_process = True  # type: ignore[attr-defined]  # holds the lines: not sent to workers
     return _f
 
 
@@ -543,6 +544,7 @@ def rolling_origin(
     train_sizes: list[int],
     h: int,
     mase_m: int = 1,
+    n_jobs: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every model at every origin and score the ``h``-week forecasts.
 
@@ -558,6 +560,9 @@ def rolling_origin(
         Horizon, weeks.
     mase_m
         Period of the in-sample naive used to scale MASE (1 = one-step naive).
+    n_jobs
+        Models fitted side by side in worker processes (0 = the usable CPUs); a forecaster
+        with ``in_process = True`` runs in this process. The result does not depend on it.
 
     Returns
     -------
@@ -569,25 +574,34 @@ def rolling_origin(
     """
     if not models:
         raise ValueError("rolling_origin: no models given")
-    preds, rows, failed = [], [], {}
     for n_tr in train_sizes:
         if n_tr + h > len(series):
             raise ValueError(f"rolling_origin: origin {n_tr} + h {h} exceeds {len(series)} weeks")
-        train, test = series.iloc[:n_tr], series.iloc[n_tr : n_tr + h]
-        origin = train.index[-1]
-        for name, fn in models.items():
-            if name in failed:
-                continue
-            try:
-                row, df = _fit_and_score(fn, train, test, h, mase_m)
-            except Exception as exc:  # one failing model must not stop the comparison
-                failed[name] = f"{type(exc).__name__} at origin {origin:%Y-%m-%d}: {exc}"
-                log.warning("rolling_origin: %s failed: %s", name, failed[name])
-                continue
-            rows.append({"model": name, "origin": origin, **row})
-            df["model"], df["origin"], df["n_train"] = name, origin, n_tr
-            preds.append(df)
-            log.info("origin %s %s: MASE %.3f", origin.date(), name, row["mase"])
+    from helpers import progress
+
+    # one job per model over every origin (a model's fits are independent of the others'); the
+    # models that need only the weekly series run in worker processes, those marked
+    # ``in_process`` (the bottom-up model holds the order lines) here
+    names = list(models)
+    remote = [n for n in names if not getattr(models[n], "in_process", False)]
+    done = dict(zip(remote, progress.parallel_map(
+        lambda n: _model_over_origins(n, models[n], series, train_sizes, h, mase_m), remote,
+        n_jobs, f"rolling-origin forecasts ({len(remote)} models x {len(train_sizes)} origins)")))
+    for n in names:
+        if n not in done:
+            done[n] = _model_over_origins(n, models[n], series, train_sizes, h, mase_m)
+            progress.emit(f"rolling-origin forecasts: {n} done")
+    # as when run origin by origin: failures in the order they occur, rows origin-major
+    failing = sorted((done[n][3], names.index(n), n) for n in names if done[n][2] is not None)
+    failed = {n: done[n][2] for _, _, n in failing}
+    for name, why in failed.items():
+        log.warning("rolling_origin: %s failed: %s", name, why)
+    preds, rows = [], []
+    for i in range(len(train_sizes)):
+        for n in names:
+            if n not in failed:
+                rows.append(done[n][0][i])
+                preds.append(done[n][1][i])
     if len(failed) == len(models):
         raise ValueError(f"rolling_origin: every model failed: {failed}")
     pred_df, score_df = pd.concat(preds, ignore_index=True), pd.DataFrame(rows)
@@ -595,6 +609,26 @@ def rolling_origin(
     pred_df, score_df = pred_df[keep_p].reset_index(drop=True), score_df[keep_s].reset_index(drop=True)
     score_df.attrs["failed"] = failed
     return pred_df, score_df
+
+
+def _model_over_origins(name: str, fn: Forecaster, series: pd.Series, train_sizes: list[int],
+                        h: int, mase_m: int,
+                        ) -> tuple[list[dict], list[pd.DataFrame], str | None, int]:
+    """One model at every origin in turn, stopping at the first that raises: (score rows,
+    prediction frames, the failure or None, the index of the failing origin)."""
+    rows, preds = [], []
+    for i, n_tr in enumerate(train_sizes):
+        train, test = series.iloc[:n_tr], series.iloc[n_tr : n_tr + h]
+        origin = train.index[-1]
+        try:
+            row, df = _fit_and_score(fn, train, test, h, mase_m)
+        except Exception as exc:  # one failing model must not stop the comparison
+            return rows, preds, f"{type(exc).__name__} at origin {origin:%Y-%m-%d}: {exc}", i
+        rows.append({"model": name, "origin": origin, **row})
+        df["model"], df["origin"], df["n_train"] = name, origin, n_tr
+        log.info("origin %s %s: MASE %.3f", origin.date(), name, row["mase"])
+        preds.append(df)
+    return rows, preds, None, len(train_sizes)
 
 
 def _fit_and_score(fn: Forecaster, train: pd.Series, test: pd.Series, h: int,

@@ -79,20 +79,32 @@ def clv_prediction(lines: pd.DataFrame, customers: pd.Index, cutoff: pd.Timestam
     return pred.reindex(customers).fillna(0.0).rename("pred_amt")
 
 
+def _val_mae(params: dict[str, Any], seed: int, x_fit: pd.DataFrame, y_fit: pd.Series,
+             x_val: pd.DataFrame, y_val: pd.Series) -> float:
+    m = make_xgb(params, seed, 1).fit(x_fit, y_fit)
+    return metrics.mae(y_val, m.predict(x_val[x_fit.columns]))
+
+
 def tune_xgb(
     x_fit: pd.DataFrame, y_fit: pd.Series, x_val: pd.DataFrame, y_val: pd.Series,
-    seed: int, n_jobs: int = 2,
+    seed: int, n_jobs: int = 2, max_customers: int | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Small grid for the XGBoost regressor (Tweedie objective: many zeros, long right tail),
-    fitted at the tuning cutoff and scored by MAE at the training cutoff."""
+    fitted at the tuning cutoff and scored by MAE at the training cutoff.
+
+    ``max_customers``: on a seeded sample of at most that many customers per cutoff
+    (:func:`helpers.models.churn.tuning_sample`); grid points run ``n_jobs`` at a time, each
+    single-threaded (XGBoost gives the same model whatever its thread count)."""
     from sklearn.model_selection import ParameterGrid
 
+    from helpers import progress
+
+    x_fit, y_fit = churn.tuning_sample(x_fit, y_fit, max_customers, seed)
+    x_val, y_val = churn.tuning_sample(x_val, y_val, max_customers, seed + 1)
     grid = list(ParameterGrid({"max_depth": [2, 4], "learning_rate": [0.03, 0.1]}))
-    rows = []
-    for params in grid:
-        m = make_xgb(params, seed, n_jobs).fit(x_fit, y_fit)
-        rows.append({**params, "val_mae": metrics.mae(y_val, m.predict(x_val[x_fit.columns]))})
-    g = pd.DataFrame(rows)
+    maes = progress.parallel_map(lambda p: _val_mae(p, seed, x_fit, y_fit, x_val, y_val), grid,
+                                 n_jobs, f"spend tuning ({len(x_fit):,} customers, {len(grid)} fits)")
+    g = pd.DataFrame([{**p, "val_mae": v} for p, v in zip(grid, maes)])
     return dict(grid[int(g["val_mae"].to_numpy().argmin())]), g
 
 
