@@ -409,14 +409,29 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"    done {nb.name} in {elapsed:.1f} s  ->  {html}", flush=True)
+    # the kernel is this process's child: its peak resident memory once it has exited
+    peak_mb = kernel_peak_mb()
+    print(f"    done {nb.name} in {elapsed:.1f} s, peak memory {peak_mb:,.0f} MB  ->  {html}",
+          flush=True)
     timings = reports_dir / "logs" / "timings.tsv"
     timings.parent.mkdir(parents=True, exist_ok=True)
     with open(timings, "a", encoding="utf-8") as fh:
         fh.write(
-            f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{args.dataset}\t{nb.stem}\t{elapsed:.2f}\n"
+            f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{args.dataset}\t{nb.stem}\t{elapsed:.2f}"
+            f"\t{peak_mb:.0f}\n"
         )
     return 0
+
+
+def kernel_peak_mb() -> float:
+    """Largest resident set of the processes this one has waited for (the notebook kernel and
+    its workers), in MB; 0 where the platform does not say."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0.0
+    kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
 def cmd_timings(args: argparse.Namespace) -> int:
@@ -426,16 +441,17 @@ def cmd_timings(args: argparse.Namespace) -> int:
     if not f.exists():
         print(f"no timings yet in {f}")
         return 0
-    latest: dict[str, tuple[str, float]] = {}
+    latest: dict[str, tuple[str, float, str]] = {}
     for row in f.read_text(encoding="utf-8").splitlines():
-        parts = row.split("\t")
-        if len(parts) == 4 and parts[1] == args.dataset:
-            latest[parts[2]] = (parts[0], float(parts[3]))
-    print(f"\nstep timings, dataset {args.dataset} (latest run of each notebook):")
+        parts = row.split("\t")  # when, dataset, notebook, seconds[, peak MB]
+        if len(parts) in (4, 5) and parts[1] == args.dataset:
+            peak = f"{float(parts[4]):8,.0f} MB" if len(parts) == 5 else f"{'':>11}"
+            latest[parts[2]] = (parts[0], float(parts[3]), peak)
+    print(f"\nstep timings, dataset {args.dataset} (latest run of each notebook; peak memory):")
     for stem in sorted(latest):
-        when, secs = latest[stem]
-        print(f"  {stem:<28} {secs:8.1f} s   ({when})")
-    print(f"  {'total':<28} {sum(s for _, s in latest.values()):8.1f} s")
+        when, secs, peak = latest[stem]
+        print(f"  {stem:<28} {secs:8.1f} s {peak}   ({when})")
+    print(f"  {'total':<28} {sum(v[1] for v in latest.values()):8.1f} s")
     print(f"reports: {reports_dir}/")
     return 0
 

@@ -115,9 +115,16 @@ def track(items: Iterable[T], label: str, total: int | None = None,
         emit(line(label, done, done, clock() - t0) + " (finished)")
 
 
-def step(label: str, i: int, n: int) -> None:
-    """One line for a fixed sequence of named steps: ``"label (i/n)"``."""
-    emit(f"{label} ({i}/{n})")
+_STEPS_STARTED: dict[str, float] = {}
+
+
+def step(label: str, what: str, i: int, n: int, clock=time.monotonic) -> None:
+    """One line as step ``i`` of ``n`` of a fixed sequence starts: ``"label i/n: what (12 s so
+    far)"``, the time counted from step 1 of the same ``label``."""
+    now = clock()
+    if i == 1 or label not in _STEPS_STARTED:
+        _STEPS_STARTED[label] = now
+    emit(f"{label} {i}/{n}: {what} ({_fmt_s(now - _STEPS_STARTED[label])} so far)")
 
 
 def follow(path: str | Path, prefix: str, stop: threading.Event, out=None,

@@ -342,6 +342,16 @@ def test_tuning_in_two_processes_equals_one_and_the_sample_is_seeded(synth_sets)
         churn.tuning_sample(xt, yt.iloc[:3], 10, seed=5)
 
 
+def test_calibrated_fit_is_the_same_in_one_or_three_processes(synth_sets):
+    (xtr, ytr), (xte, _) = synth_sets["train"], synth_sets["test"]
+    params = {"max_depth": 2, "min_child_weight": 1}
+    p1 = churn.fit_model("xgboost", params, xtr, ytr, seed=0, n_jobs=1,
+                         calibrate=True).predict_proba(xte)[:, 1]
+    p3 = churn.fit_model("xgboost", params, xtr, ytr, seed=0, n_jobs=3,
+                         calibrate=True).predict_proba(xte)[:, 1]
+    np.testing.assert_array_equal(p1, p3)
+
+
 def test_tune_and_fit_failures(synth_sets):
     x, y = synth_sets["train"]
     with pytest.raises(ValueError, match="two classes"):
@@ -738,6 +748,10 @@ def test_fit_model_passes_seed_jobs_and_calibration(monkeypatch):
     assert isinstance(m, _Flip) and m.flip is True and asked == [(4, 2)]
     cal = churn.fit_model("flip", {}, x, y, seed=9, n_jobs=1, calibrate=True)
     assert asked[-1] == (9, 1)
+    churn.fit_model("flip", {}, x, y, seed=9, n_jobs=3)
+    assert asked[-1] == (9, 3)  # uncalibrated: the model's own threads
+    churn.fit_model("flip", {}, x, y, seed=9, n_jobs=3, calibrate=True)
+    assert asked[-1] == (9, 1)  # calibrated: single-threaded fits, folds side by side
     assert type(cal).__name__ == "CalibratedClassifierCV" and cal.method == "isotonic"
     assert (cal.cv.n_splits, cal.cv.shuffle, cal.cv.random_state) == (3, True, 9)
     with pytest.raises(ValueError,

@@ -244,7 +244,7 @@ def test_rolling_origin_in_worker_processes_equals_one_process() -> None:
     idx = pd.date_range("2020-01-05", periods=80, freq="W-SUN")
     y = pd.Series(100.0 + np.arange(80) % 7 + np.arange(80) * 0.5, index=idx)
     local = functools.partial(F.fc_moving_average, window=3)
-    local.in_process = True  # run here, not in a worker (as the bottom-up model)
+    local.slow = True  # scheduled first (as the bottom-up model): the order of the output stays
     models = {"late": _breaks_after(60), "naive": F.fc_naive, "local": local,
               "early": _breaks_after(52), "snaive": F.fc_seasonal_naive}
     one = F.rolling_origin(y, models, [50, 58, 66], 4, n_jobs=1)

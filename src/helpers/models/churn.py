@@ -468,18 +468,24 @@ def tune_models(
 def fit_model(name: str, params: dict[str, Any], x: pd.DataFrame, y: pd.Series, seed: int,
               n_jobs: int = 2, calibrate: bool = False) -> Any:
     """Fit one candidate with the given parameters; ``calibrate`` wraps it in isotonic
-    ``CalibratedClassifierCV`` (3 shuffled stratified folds over customers of the same cutoff)."""
+    ``CalibratedClassifierCV`` (3 shuffled stratified folds over customers of the same cutoff,
+    fitted ``n_jobs`` at a time in processes, each single-threaded; 0 = the usable CPUs)."""
     from sklearn.base import clone
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import StratifiedKFold
 
-    models = candidate_models(seed, n_jobs)
+    from helpers import progress
+
+    # calibrated: the three folds run side by side in processes, each fit single-threaded
+    models = candidate_models(seed, 1 if calibrate else n_jobs)
     if name not in models:
         raise ValueError(f"fit_model: unknown model {name!r}; have {sorted(models)}")
     est = clone(models[name][0]).set_params(**params)
     if calibrate:
         folds = StratifiedKFold(3, shuffle=True, random_state=seed)  # ids follow tenure: shuffle
-        est = CalibratedClassifierCV(est, method="isotonic", cv=folds)
+        jobs = min(3, progress.resolve_n_jobs(n_jobs))
+        est = CalibratedClassifierCV(est, method="isotonic", cv=folds,
+                                     n_jobs=jobs if jobs > 1 else None)
     return est.fit(x, y)
 
 

@@ -471,7 +471,7 @@ def make_bottom_up(lines: pd.DataFrame, window: int = 8, seasonal: bool = True) 
         return bottom_up_forecast(data, train.index[-1] + pd.Timedelta(days=1), h, window,
                                   seasonal)
 
-    _f.in_process = True  # type: ignore[attr-defined]  # holds the lines: not sent to workers
+    _f.slow = True  # type: ignore[attr-defined]  # a BG/NBD fit per origin: scheduled first
     return _f
 
 
@@ -561,8 +561,9 @@ def rolling_origin(
     mase_m
         Period of the in-sample naive used to scale MASE (1 = one-step naive).
     n_jobs
-        Models fitted side by side in worker processes (0 = the usable CPUs); a forecaster
-        with ``in_process = True`` runs in this process. The result does not depend on it.
+        Jobs (a model over a run of consecutive origins) fitted side by side in worker
+        processes (0 = the usable CPUs); forecasters with ``slow = True`` are started first.
+        The result does not depend on it.
 
     Returns
     -------
@@ -579,18 +580,31 @@ def rolling_origin(
             raise ValueError(f"rolling_origin: origin {n_tr} + h {h} exceeds {len(series)} weeks")
     from helpers import progress
 
-    # one job per model over every origin (a model's fits are independent of the others'); the
-    # models that need only the weekly series run in worker processes, those marked
-    # ``in_process`` (the bottom-up model holds the order lines) here
+    # jobs: each model over a contiguous run of origins (as many runs as workers), so that one
+    # slow model (the bottom-up one refits BG/NBD at every origin) is shared out too; a model's
+    # fits are independent of the others' and of each other's, so the result is the same
     names = list(models)
-    remote = [n for n in names if not getattr(models[n], "in_process", False)]
-    done = dict(zip(remote, progress.parallel_map(
-        lambda n: _model_over_origins(n, models[n], series, train_sizes, h, mase_m), remote,
-        n_jobs, f"rolling-origin forecasts ({len(remote)} models x {len(train_sizes)} origins)")))
-    for n in names:
-        if n not in done:
-            done[n] = _model_over_origins(n, models[n], series, train_sizes, h, mase_m)
-            progress.emit(f"rolling-origin forecasts: {n} done")
+    n_chunks = max(1, min(progress.resolve_n_jobs(n_jobs), len(train_sizes)))
+    bounds = np.linspace(0, len(train_sizes), n_chunks + 1).round().astype(int)
+    chunks = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+    slow_first = sorted(names, key=lambda n: not getattr(models[n], "slow", False))
+    jobs = [(n, lo, hi) for n in slow_first for lo, hi in chunks]
+    results = dict(zip(jobs, progress.parallel_map(
+        lambda j: _model_over_origins(j[0], models[j[0]], series, train_sizes[j[1]:j[2]], h,
+                                      mase_m),
+        jobs, n_jobs, f"rolling-origin forecasts ({len(names)} models x {len(train_sizes)} "
+                      "origins)")))
+    done = {}
+    for n in names:  # a model's chunks back in origin order; it fails at its first failure
+        rows_n, preds_n, fail_n, at_n = [], [], None, len(train_sizes)
+        for lo, hi in chunks:
+            r, pr, fail, at = results[(n, lo, hi)]
+            rows_n += r
+            preds_n += pr
+            if fail is not None:
+                fail_n, at_n = fail, lo + at
+                break
+        done[n] = (rows_n, preds_n, fail_n, at_n)
     # as when run origin by origin: failures in the order they occur, rows origin-major
     failing = sorted((done[n][3], names.index(n), n) for n in names if done[n][2] is not None)
     failed = {n: done[n][2] for _, _, n in failing}

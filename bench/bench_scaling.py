@@ -1,0 +1,174 @@
+"""End-to-end scaling: `make all` on the synthetic CRM at several sizes, and under contention.
+
+    .venv/bin/python bench/bench_scaling.py [--lines 100000 --lines 1000000 --lines 10000000]
+                                            [--contention 1000000] [--json-out FILE]
+
+Each size runs the whole workbook from the raw data (the synthetic CRM is generated for it:
+about 37.7 order lines per customer, so 26,537 customers give about 1M lines) into its own run
+folders (RUN=scale_<lines>), which are removed first. Reported per run: wall time and peak
+resident memory of the whole `make all` (getrusage of its process tree), and per notebook its
+time and its kernel's peak memory (from the run's logs/timings.tsv). The growth exponent is the
+slope of log(wall) on log(lines) between consecutive sizes.
+
+--contention N: the N-line run again with one CPU-bound process per usable CPU beside it (busy
+loops in other Python processes), and its slowdown against the quiet run of the same size.
+
+Writes bench/results/scaling.json (or --json-out) and prints a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from helpers.progress import usable_cpus  # noqa: E402
+
+LINES_PER_CUSTOMER = 1_000_000 / 26_537
+
+
+def customers_for(lines: int) -> int:
+    return max(200, round(lines / LINES_PER_CUSTOMER))
+
+
+def _clear(run: str) -> None:
+    for d in (ROOT / "reports" / run, ROOT / "data" / "interim" / run,
+              ROOT / "data" / "processed" / run):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _timings(run: str) -> dict[str, dict[str, float]]:
+    f = ROOT / "reports" / run / "logs" / "timings.tsv"
+    out: dict[str, dict[str, float]] = {}
+    if f.exists():
+        for row in f.read_text().splitlines():
+            parts = row.split("\t")
+            rec = {"s": float(parts[3])}
+            if len(parts) == 5:
+                rec["peak_mb"] = float(parts[4])
+            out[parts[2]] = rec
+    return out
+
+
+def _n_lines(run: str) -> int | None:
+    f = ROOT / "data" / "interim" / run / "order_lines.parquet"
+    if not f.exists():
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(f).metadata.num_rows
+
+
+def run_size(lines: int, contention: bool = False) -> dict:
+    run = f"scale_{lines}" + ("_busy" if contention else "")
+    _clear(run)
+    n_cust = customers_for(lines)
+    cmd = ["make", "--no-print-directory", "all", "DATASET=synthetic", "OFFLINE=1",
+           f"SYNTH_CUSTOMERS={n_cust}", f"RUN={run}"]
+    burners = []
+    if contention:
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                   for _ in range(usable_cpus())]
+    # a fresh interpreter per run so that RUSAGE_CHILDREN covers this run only
+    code = ("import resource,subprocess,json,sys;"
+            f"r=subprocess.run({cmd!r},cwd={str(ROOT)!r});"
+            "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+            "print(json.dumps({'rc':r.returncode,'maxrss_kb':u.ru_maxrss}),file=sys.stderr)")
+    print(f"\n=== {' '.join(cmd)}" + (f"  (+{len(burners)} busy processes)" if burners else ""),
+          flush=True)
+    t0 = time.perf_counter()
+    try:
+        res = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    wall = time.perf_counter() - t0
+    info = json.loads(res.stderr.strip().splitlines()[-1])
+    return {"lines_asked": lines, "customers": n_cust, "lines": _n_lines(run), "run": run,
+            "contention_processes": len(burners), "exit_code": info["rc"],
+            "wall_s": round(wall, 1), "peak_rss_mb": round(info["maxrss_kb"] / 1024),
+            "notebooks": _timings(run)}
+
+
+def exponents(runs: list[dict]) -> list[dict]:
+    quiet = sorted((r for r in runs if not r["contention_processes"] and r["lines"]),
+                   key=lambda r: r["lines"])
+    out = []
+    for a, b in zip(quiet, quiet[1:]):
+        k = math.log(b["wall_s"] / a["wall_s"]) / math.log(b["lines"] / a["lines"])
+        out.append({"from_lines": a["lines"], "to_lines": b["lines"], "exponent": round(k, 2)})
+    return out
+
+
+def markdown(result: dict) -> str:
+    runs = result["runs"]
+    stems = sorted({s for r in runs for s in r["notebooks"]})
+    head = ["order lines", "customers", "busy processes", "wall", "peak memory", *stems]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in runs:
+        cells = [f"{r['lines'] or r['lines_asked']:,}", f"{r['customers']:,}",
+                 str(r["contention_processes"]), f"{r['wall_s']:,.0f} s",
+                 f"{r['peak_rss_mb'] / 1024:.1f} GB"]
+        for s in stems:
+            nb = r["notebooks"].get(s)
+            cells.append(f"{nb['s']:.0f} s / {nb.get('peak_mb', 0) / 1024:.1f} GB" if nb else "")
+        rows.append("| " + " | ".join(cells) + " |")
+    lines = ["\n".join(rows), ""]
+    for e in result["exponents"]:
+        lines.append(f"- growth exponent {e['from_lines']:,} -> {e['to_lines']:,} lines: "
+                     f"{e['exponent']}")
+    for c in result.get("contention", []):
+        lines.append(f"- with {c['busy_processes']} busy processes beside it, the "
+                     f"{c['lines']:,}-line run took {c['slowdown']}x as long")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, action="append")
+    ap.add_argument("--contention", type=int, default=0,
+                    help="also run this size with one busy process per usable CPU")
+    ap.add_argument("--keep", action="store_true", help="keep the run folders")
+    ap.add_argument("--json-out", default=str(ROOT / "bench" / "results" / "scaling.json"))
+    args = ap.parse_args(argv)
+    sizes = args.lines or [100_000, 1_000_000]
+    runs = [run_size(n) for n in sizes]
+    contention = []
+    if args.contention:
+        quiet = next((r for r in runs if r["lines_asked"] == args.contention), None)
+        if quiet is None:
+            quiet = run_size(args.contention)
+            runs.append(quiet)
+        busy = run_size(args.contention, contention=True)
+        runs.append(busy)
+        contention.append({"lines": busy["lines"], "busy_processes": busy["contention_processes"],
+                           "quiet_s": quiet["wall_s"], "busy_s": busy["wall_s"],
+                           "slowdown": round(busy["wall_s"] / quiet["wall_s"], 2)})
+    result = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(),
+              "usable_cpus": usable_cpus(), "python": platform.python_version(),
+              "command": "bench/bench_scaling.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "runs": runs, "exponents": exponents(runs), "contention": contention}
+    Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json_out).write_text(json.dumps(result, indent=2))
+    print("\n" + markdown(result))
+    print(f"\nwrote {args.json_out}")
+    if not args.keep:
+        for r in runs:
+            _clear(r["run"])
+    return 0 if all(r["exit_code"] == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
