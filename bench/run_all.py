@@ -8,7 +8,10 @@ default  synthetic generator and data layer at 100k and 1M lines, the tool compa
          (when pyspark and Java are installed)
 --full   adds 10M lines to the generator, data-layer scaling and the Spark comparison
 --e2e    adds `make all` on Online Retail II, cold and warm (rebuilds data/interim and
-         data/processed of that dataset; about six minutes)
+         data/processed of that dataset; about six minutes), and the end-to-end scaling table:
+         `make all` on the synthetic CRM at 100k and 1M lines (10M with --full), and the 1M run
+         again beside one busy process per CPU (bench/bench_scaling.py; regenerates
+         data/raw/synthetic, which `make demo` regenerates back)
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.e2e:
         e2e = ["bench/bench_e2e.py"] + (["--search-dir", args.search_dir] if args.search_dir else [])
         rcs.append(run("make all, cold and warm", e2e))
+        rcs.append(run("make all on the synthetic CRM: scaling and contention", [
+            "bench/bench_scaling.py", *lines_args, "--contention", "1000000"]))
     return max(rcs)
 
 

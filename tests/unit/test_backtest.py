@@ -134,3 +134,28 @@ def test_churn_backtest_against_baseline():
     assert t_int["ci_high"] - t_int["value"] == pytest.approx(half, rel=1e-4)
     with pytest.raises(ValueError, match="test_cutoffs is empty"):
         backtest.churn_backtest(lines, [], 60, "logistic", {}, seed=0)
+
+
+def test_backtests_through_the_cache_equal_the_rebuilt_ones(tmp_path):
+    from helpers.cache import FrameCache
+
+    lines = _churn_lines()
+    cuts = [pd.Timestamp("2023-01-20"), pd.Timestamp("2023-02-19")]
+    cache = FrameCache(tmp_path, inputs=[])
+    args = dict(seed=0, n_boot=30, n_jobs=1)
+    plain = backtest.churn_backtest(lines, cuts, 60, "logistic", {"logisticregression__C": 1.0},
+                                    **args)
+    for _ in range(2):  # the first call fills the cache, the second reads it
+        cached = backtest.churn_backtest(lines, cuts, 60, "logistic",
+                                         {"logisticregression__C": 1.0}, cache=cache, **args)
+        pd.testing.assert_frame_equal(cached, plain)
+        assert cached.attrs == plain.attrs
+    assert (cache.misses, cache.hits) == (4, 4)  # two cutoffs x (train, test)
+    sp_plain = backtest.spend_backtest(lines, cuts, 60, {"max_depth": 2}, **args)
+    sp_cached = backtest.spend_backtest(lines, cuts, 60, {"max_depth": 2}, cache=cache, **args)
+    pd.testing.assert_frame_equal(sp_cached, sp_plain)
+    # a set read back is the set built
+    x, y = backtest.churn_set(cache, lines, None, cuts[0], 60)
+    x0, y0 = backtest.churn_set(None, lines, None, cuts[0], 60)
+    pd.testing.assert_frame_equal(x, x0)
+    pd.testing.assert_series_equal(y, y0)

@@ -31,11 +31,43 @@ def backtest_cutoffs(last_cutoff: pd.Timestamp, n: int, step_days: int) -> list[
     return [last - pd.Timedelta(days=step_days * k) for k in range(n - 1, -1, -1)]
 
 
+def churn_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | None,
+              cutoff: pd.Timestamp, horizon_days: int, products: pd.DataFrame | None = None,
+              data_end: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """The churn data set at ``cutoff`` from the lines as known then
+    (:func:`helpers.models.churn.build_dataset` of :func:`helpers.data.cleaning.as_of`), through
+    ``cache`` (a :class:`helpers.cache.FrameCache`, or None to build it). ``data_end`` only
+    checks that the label window is observed, so it is not part of the key."""
+    cutoff = pd.Timestamp(cutoff)
+
+    def build() -> tuple[pd.DataFrame, pd.Series]:
+        return churn.build_dataset(as_of(lines, reversed_lines, cutoff), cutoff, horizon_days,
+                                   data_end, products=products)
+
+    if cache is None:
+        return build()
+    return cache.xy("churn", build, cutoff=cutoff, horizon_days=horizon_days,
+                    products=products is not None)
+
+
+def spend_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | None,
+              cutoff: pd.Timestamp, horizon_days: int) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`churn_set` for the spend data set (:func:`helpers.models.spend.build_dataset`)."""
+    cutoff = pd.Timestamp(cutoff)
+
+    def build() -> tuple[pd.DataFrame, pd.Series]:
+        return spend.build_dataset(as_of(lines, reversed_lines, cutoff), cutoff, horizon_days)
+
+    if cache is None:
+        return build()
+    return cache.xy("spend", build, cutoff=cutoff, horizon_days=horizon_days)
+
+
 def churn_backtest(
     lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int, model: str,
     params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
     products: pd.DataFrame | None = None, level: float = 0.95, calibrate: bool = False,
-    reversed_lines: pd.DataFrame | None = None,
+    reversed_lines: pd.DataFrame | None = None, cache: Any = None,
 ) -> pd.DataFrame:
     """Train at ``cutoff - H`` and test at ``cutoff`` for each cutoff, with the given model, and
     compare it with the BG/NBD baseline (:data:`helpers.models.churn.BASELINE`, fitted at the
@@ -68,15 +100,13 @@ def churn_backtest(
     from helpers import progress
 
     for c in progress.track(test_cutoffs, f"churn backtest ({model}, {len(test_cutoffs)} cutoffs)"):
-        x_te, y_te = churn.build_dataset(as_of(lines, reversed_lines, c), c, horizon_days,
-                                         products=products)
+        x_te, y_te = churn_set(cache, lines, reversed_lines, c, horizon_days, products)
         base = x_te[churn.BASELINE_FEATURE].to_numpy()
         if model == churn.BASELINE:
             p = base
         else:
             c_tr = c - pd.Timedelta(days=horizon_days)
-            x_tr, y_tr = churn.build_dataset(as_of(lines, reversed_lines, c_tr), c_tr,
-                                             horizon_days, products=products)
+            x_tr, y_tr = churn_set(cache, lines, reversed_lines, c_tr, horizon_days, products)
             fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs,
                                   calibrate=calibrate)
             p = fit.predict_proba(x_te[x_tr.columns])[:, 1]
@@ -120,7 +150,7 @@ def churn_backtest(
 def spend_backtest(
     lines: pd.DataFrame, test_cutoffs: list[pd.Timestamp], horizon_days: int,
     params: dict[str, Any], seed: int, n_boot: int = 300, n_jobs: int = 2,
-    reversed_lines: pd.DataFrame | None = None,
+    reversed_lines: pd.DataFrame | None = None, cache: Any = None,
 ) -> pd.DataFrame:
     """XGBoost spend model vs "same as last period" at each cutoff: MAE (GBP) with bootstrap
     intervals (customers resampled) and Spearman rank correlation. Each data set is built from
@@ -131,9 +161,9 @@ def spend_backtest(
     rows = []
     for c in progress.track(test_cutoffs, f"spend backtest ({len(test_cutoffs)} cutoffs)"):
         c_tr = c - pd.Timedelta(days=horizon_days)
-        x_tr, y_tr = spend.build_dataset(as_of(lines, reversed_lines, c_tr), c_tr, horizon_days)
+        x_tr, y_tr = spend_set(cache, lines, reversed_lines, c_tr, horizon_days)
         known = as_of(lines, reversed_lines, c)
-        x_te, y_te = spend.build_dataset(known, c, horizon_days)
+        x_te, y_te = spend_set(cache, lines, reversed_lines, c, horizon_days)
         pred = spend.make_xgb(params, seed, n_jobs).fit(x_tr, y_tr).predict(x_te[x_tr.columns])
         last = spend.last_period_prediction(known, x_te.index, c, horizon_days).to_numpy()
         y = y_te.to_numpy()
