@@ -254,6 +254,19 @@ def test_bootstrap_score_draws_hand_worked():
     np.testing.assert_allclose(d["roc_auc"]["p"], want)
 
 
+def test_bootstrap_score_draws_in_blocks_equal_one_block(monkeypatch):
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 40)
+    scores = {"a": rng.random(40), "b": rng.random(40).round(1)}  # b with ties
+    whole = churn.bootstrap_score_draws(y, scores, 25, seed=9)
+    monkeypatch.setattr(churn, "BOOT_BLOCK_CELLS", 40 * 3)  # blocks of 3 draws (3+...+3+1)
+    blocks = churn.bootstrap_score_draws(y, scores, 25, seed=9)
+    for m in ("roc_auc", "brier"):
+        for k in scores:
+            assert blocks[m][k].shape == (25,)
+            np.testing.assert_array_equal(blocks[m][k], whole[m][k])
+
+
 def test_deployment_decision():
     win = {"roc_auc": {"ci_low": 0.01, "ci_high": 0.03}, "brier": {"ci_low": 0.0, "ci_high": 0.01}}
     tie = {"roc_auc": {"ci_low": -0.01, "ci_high": 0.03}, "brier": {"ci_low": -0.01, "ci_high": 0.01}}

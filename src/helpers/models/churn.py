@@ -512,6 +512,10 @@ BASELINE_FEATURE: str = "bg_p_no_purchase"
 """The column of :func:`build_features` (with ``horizon_days``) that holds the baseline's score."""
 
 
+BOOT_BLOCK_CELLS = 4_000_000
+"""Bootstrap indices drawn per block in :func:`bootstrap_score_draws` (rows x customers)."""
+
+
 def _boot_index(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(0, n, size=(n_boot, n))
 
@@ -586,20 +590,29 @@ def bootstrap_score_draws(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: 
                          f"({y.size}), or y is empty, or n_boot={n_boot} < 1")
     from scipy.stats import rankdata
 
-    idx = _boot_index(len(y), n_boot, np.random.default_rng(seed))
-    yb = y[idx]
-    n1 = yb.sum(axis=1)
-    n0 = yb.shape[1] - n1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        denom = np.where((n1 > 0) & (n0 > 0), n1 * n0, np.nan)
-    out: dict[str, dict[str, np.ndarray]] = {"roc_auc": {}, "brier": {}}
-    for k, p in scores.items():
-        pb = np.asarray(p, dtype=float)[idx]
-        out["brier"][k] = ((pb - yb) ** 2).mean(axis=1)
-        # Mann-Whitney form of ROC-AUC, ties at half weight (mid-ranks), one draw per row
-        ranks = rankdata(pb, axis=1)
-        out["roc_auc"][k] = ((ranks * yb).sum(axis=1) - n1 * (n1 + 1) / 2) / denom
-    return out
+    rng = np.random.default_rng(seed)
+    # the draws in blocks of rows (about BOOT_BLOCK_CELLS indices each), so that a large test
+    # set does not hold n_boot x n matrices at once; the generator gives the same indices in
+    # blocks as in one call, so the result does not depend on the block size
+    rows = max(1, BOOT_BLOCK_CELLS // len(y))
+    parts: list[dict[str, dict[str, np.ndarray]]] = []
+    for start in range(0, n_boot, rows):
+        idx = _boot_index(len(y), min(rows, n_boot - start), rng)
+        yb = y[idx]
+        n1 = yb.sum(axis=1)
+        n0 = yb.shape[1] - n1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            denom = np.where((n1 > 0) & (n0 > 0), n1 * n0, np.nan)
+        part: dict[str, dict[str, np.ndarray]] = {"roc_auc": {}, "brier": {}}
+        for k, p in scores.items():
+            pb = np.asarray(p, dtype=float)[idx]
+            part["brier"][k] = ((pb - yb) ** 2).mean(axis=1)
+            # Mann-Whitney form of ROC-AUC, ties at half weight (mid-ranks), one draw per row
+            ranks = rankdata(pb, axis=1)
+            part["roc_auc"][k] = ((ranks * yb).sum(axis=1) - n1 * (n1 + 1) / 2) / denom
+        parts.append(part)
+    return {m: {k: np.concatenate([pt[m][k] for pt in parts]) for k in scores}
+            for m in ("roc_auc", "brier")}
 
 
 def deployment_decision(test_diff: dict[str, dict[str, float]],
