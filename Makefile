@@ -169,10 +169,14 @@ $(foreach i,$(shell seq 2 $(words $(NB_STAMPS))),$(eval $(word $(i),$(NB_STAMPS)
 # The first notebook also depends on the data being there, and on the mapping and its export.
 $(firstword $(NB_STAMPS)): $(STAMPS)/data $(MAPPING_INPUTS)
 
-$(STAMPS)/data: $(VENV)/.installed
+# The raw data is shared by every run of a dataset, so it is checked on every `make all` (quick
+# when nothing is missing): another run may have regenerated the synthetic CRM for another
+# SYNTH_CUSTOMERS. The stamp is touched only when it is new or a raw file is newer, so that the
+# notebooks re-run exactly when their data changed.
+$(STAMPS)/data: FORCE | $(VENV)/.installed
 	@mkdir -p $(STAMPS)
 	@$(DATA_CMD)
-	@touch $@
+	@if [ ! -e $@ ] || [ -n "$$(find "data/raw/$$CRM_MAKE_DATASET" -type f -newer $@ 2>/dev/null | head -n 1)" ]; then touch $@; fi
 
 all: $(VENV)/.installed $(NB_STAMPS) ## run every notebook in order (only what changed) and render reports/
 	@$(PY) -m helpers.cli timings --from-make

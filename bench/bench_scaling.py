@@ -142,10 +142,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run this size with one busy process per usable CPU")
     ap.add_argument("--keep", action="store_true", help="keep the run folders")
     ap.add_argument("--json-out", default=str(ROOT / "bench" / "results" / "scaling.json"))
+    ap.add_argument("--add", action="store_true",
+                    help="keep the runs already in --json-out (sizes not run again), add these")
     args = ap.parse_args(argv)
     sizes = args.lines or [100_000, 1_000_000]
     runs = [run_size(n) for n in sizes]
-    contention = []
+    earlier: dict = {}
+    if args.add and Path(args.json_out).exists():
+        earlier = json.loads(Path(args.json_out).read_text())
+        again = {(r["lines_asked"], r["contention_processes"] > 0) for r in runs}
+        runs = [r for r in earlier["runs"]
+                if (r["lines_asked"], r["contention_processes"] > 0) not in again] + runs
+        runs.sort(key=lambda r: (r["lines_asked"], r["contention_processes"]))
+    contention = earlier.get("contention", []) if not args.contention else []
     if args.contention:
         quiet = next((r for r in runs if r["lines_asked"] == args.contention), None)
         if quiet is None:
@@ -158,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
                            "slowdown": round(busy["wall_s"] / quiet["wall_s"], 2)})
     result = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(),
               "usable_cpus": usable_cpus(), "python": platform.python_version(),
-              "command": "bench/bench_scaling.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "command": "; ".join(
+                  ([earlier["command"]] if earlier else [])
+                  + ["bench/bench_scaling.py " + " ".join(sys.argv[1:] if argv is None else argv)]),
+              "dates": sorted({*earlier.get("dates", [earlier.get("date")] if earlier else []),
+                               time.strftime("%Y-%m-%d")} - {None}),
               "runs": runs, "exponents": exponents(runs), "contention": contention}
     Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json_out).write_text(json.dumps(result, indent=2))
@@ -167,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         for r in runs:
             _clear(r["run"])
+        # the next `make demo` finds data/raw/synthetic generated for another size and
+        # regenerates the default one (helpers.cli.synthetic_settings_changed)
     return 0 if all(r["exit_code"] == 0 for r in runs) else 1
 
 

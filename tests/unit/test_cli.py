@@ -283,3 +283,20 @@ def test_data_synthetic_runs_the_randomised_campaign(tmp_path):
     camp = pd.read_parquet(on / "campaign.parquet")
     assert camp["treated"].any() and not camp["treated"].all()
     assert not (off / "campaign.parquet").exists()
+
+
+def test_synthetic_settings_changed_names_what_differs(tmp_path):
+    import argparse
+    import json
+
+    args = argparse.Namespace(synth_customers=4000, seed=42, synth_start="2009-12-01",
+                              synth_end="2011-12-09", synth_retention_share=0.5)
+    assert cli.synthetic_settings_changed(tmp_path, args) == ""  # nothing there yet
+    (tmp_path / "transactions.parquet").write_bytes(b"x")
+    truth = {"n_customers": 4000, "seed": 42, "config": {"retention_share": 0.5},
+             "window": {"start": "2009-12-01", "end": "2011-12-09"}}
+    (tmp_path / "ground_truth.json").write_text(json.dumps(truth))
+    assert cli.synthetic_settings_changed(tmp_path, args) == ""  # the same settings
+    args.synth_customers, args.seed = 26537, 7
+    assert cli.synthetic_settings_changed(tmp_path, args) == (
+        "customers 4000 -> 26537, seed 42 -> 7")

@@ -162,8 +162,10 @@ def test_mapping_and_export_are_inputs_of_the_first_notebook(sandbox):
     later = time.time() + 600  # stamps newer than any source, even one edited meanwhile
 
     def dry_run() -> str:
-        # -o: do not remake the vars stamp (it is FORCE'd, so a dry run would assume it changed)
-        res = make(sandbox, "-n", "-o", "reports/t1/.stamps/vars", "all", *args)
+        # -o: do not remake the vars and data stamps (they are FORCE'd and touched only on a
+        # change, so a dry run would assume they changed)
+        res = make(sandbox, "-n", "-o", "reports/t1/.stamps/vars", "-o", "reports/t1/.stamps/data",
+                   "all", *args)
         assert res.returncode == 0, res.stderr
         return res.stdout
 
@@ -185,3 +187,22 @@ def test_make_lab_opens_jupyterlab_on_the_notebooks():
     assert "jupyter lab --notebook-dir=notebooks" in out
     assert "lab" in subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True,
                                    check=True).stdout
+
+
+def test_the_data_stamp_moves_only_when_the_raw_data_changed(sandbox):
+    """The raw data of a dataset is shared by its runs: the data step runs on every `make all`
+    but touches the run's stamp (and so re-runs the notebooks) only when a raw file is newer."""
+    args = ("DATASET=custom", "MAPPING=my data/map ping.yaml", "RUN=t2")
+    stamp = sandbox / "reports" / "t2" / ".stamps" / "data"
+    assert make(sandbox, "reports/t2/.stamps/data", *args).returncode == 0
+    assert stamp.exists()  # a new stamp
+    old = time.time() - 1000
+    os.utime(stamp, (old, old))
+    res = make(sandbox, "reports/t2/.stamps/data", *args)
+    assert res.returncode == 0 and "raw data comes from the mapping" in res.stdout  # it ran
+    assert stamp.stat().st_mtime == pytest.approx(old)  # nothing newer: left alone
+    raw = sandbox / "data" / "raw" / "custom"
+    raw.mkdir(parents=True)
+    (raw / "regenerated.parquet").write_bytes(b"x")  # e.g. another run regenerated the data
+    assert make(sandbox, "reports/t2/.stamps/data", *args).returncode == 0
+    assert stamp.stat().st_mtime > old + 500
