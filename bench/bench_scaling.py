@@ -94,7 +94,10 @@ def run_size(lines: int, contention: bool = False) -> dict:
             b.kill()
             b.wait()
     wall = time.perf_counter() - t0
-    info = json.loads(res.stderr.strip().splitlines()[-1])
+    # the child's last JSON line (make's own messages on stderr come before it); none when the
+    # run was stopped from outside
+    found = [ln for ln in res.stderr.splitlines() if ln.startswith("{")]
+    info = json.loads(found[-1]) if found else {"rc": res.returncode, "maxrss_kb": 0}
     return {"lines_asked": lines, "customers": n_cust, "lines": _n_lines(run), "run": run,
             "contention_processes": len(burners), "exit_code": info["rc"],
             "wall_s": round(wall, 1), "peak_rss_mb": round(info["maxrss_kb"] / 1024),
@@ -102,12 +105,19 @@ def run_size(lines: int, contention: bool = False) -> dict:
 
 
 def exponents(runs: list[dict]) -> list[dict]:
+    """Slope of log(time) on log(lines) between consecutive quiet sizes: of the whole run (when
+    both finished) and of every notebook both ran."""
     quiet = sorted((r for r in runs if not r["contention_processes"] and r["lines"]),
                    key=lambda r: r["lines"])
     out = []
     for a, b in zip(quiet, quiet[1:]):
-        k = math.log(b["wall_s"] / a["wall_s"]) / math.log(b["lines"] / a["lines"])
-        out.append({"from_lines": a["lines"], "to_lines": b["lines"], "exponent": round(k, 2)})
+        span = math.log(b["lines"] / a["lines"])
+        whole = (round(math.log(b["wall_s"] / a["wall_s"]) / span, 2)
+                 if a["exit_code"] == 0 and b["exit_code"] == 0 else None)
+        per = {nb: round(math.log(b["notebooks"][nb]["s"] / a["notebooks"][nb]["s"]) / span, 2)
+               for nb in a["notebooks"] if nb in b["notebooks"]}
+        out.append({"from_lines": a["lines"], "to_lines": b["lines"], "exponent": whole,
+                    "per_notebook": per})
     return out
 
 
@@ -117,17 +127,22 @@ def markdown(result: dict) -> str:
     head = ["order lines", "customers", "busy processes", "wall", "peak memory", *stems]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
+        done = r["exit_code"] == 0
+        peak = max([r["peak_rss_mb"]] + [nb.get("peak_mb", 0) for nb in r["notebooks"].values()])
         cells = [f"{r['lines'] or r['lines_asked']:,}", f"{r['customers']:,}",
-                 str(r["contention_processes"]), f"{r['wall_s']:,.0f} s",
-                 f"{r['peak_rss_mb'] / 1024:.1f} GB"]
+                 str(r["contention_processes"]),
+                 f"{r['wall_s']:,.0f} s" if done else f"stopped after {r['wall_s']:,.0f} s",
+                 f"{peak / 1024:.1f} GB"]
         for s in stems:
             nb = r["notebooks"].get(s)
             cells.append(f"{nb['s']:.0f} s / {nb.get('peak_mb', 0) / 1024:.1f} GB" if nb else "")
         rows.append("| " + " | ".join(cells) + " |")
     lines = ["\n".join(rows), ""]
     for e in result["exponents"]:
+        whole = f"{e['exponent']}" if e["exponent"] is not None else "(run incomplete)"
+        per = ", ".join(f"{nb[:3].rstrip('_')} {k}" for nb, k in e.get("per_notebook", {}).items())
         lines.append(f"- growth exponent {e['from_lines']:,} -> {e['to_lines']:,} lines: "
-                     f"{e['exponent']}")
+                     f"{whole}; per notebook: {per}")
     for c in result.get("contention", []):
         lines.append(f"- with {c['busy_processes']} busy processes beside it, the "
                      f"{c['lines']:,}-line run took {c['slowdown']}x as long")
