@@ -108,6 +108,13 @@ class FrameCache:
         return x, y
 
 
+def cached_xy(cache: FrameCache | None, name: str,
+              build: Callable[[], tuple[pd.DataFrame, pd.Series]],
+              **args: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """``cache.xy(name, build, **args)``, or just ``build()`` without a cache."""
+    return build() if cache is None else cache.xy(name, build, **args)
+
+
 def _flatten(df: pd.DataFrame) -> pd.DataFrame:
     """The index as a column named after it (``write_parquet`` stores no index)."""
     if df.index.nlevels != 1:

@@ -17,6 +17,7 @@ from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
 from helpers.analysis import funnel
+from helpers.cache import cached_xy
 from helpers.data.cleaning import as_of
 from helpers.models import churn, metrics, spend
 
@@ -44,10 +45,8 @@ def churn_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | No
         return churn.build_dataset(as_of(lines, reversed_lines, cutoff), cutoff, horizon_days,
                                    data_end, products=products)
 
-    if cache is None:
-        return build()
-    return cache.xy("churn", build, cutoff=cutoff, horizon_days=horizon_days,
-                    products=products is not None)
+    return cached_xy(cache, "churn", build, cutoff=cutoff, horizon_days=horizon_days,
+                     products=products is not None)
 
 
 def spend_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | None,
@@ -58,9 +57,7 @@ def spend_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | No
     def build() -> tuple[pd.DataFrame, pd.Series]:
         return spend.build_dataset(as_of(lines, reversed_lines, cutoff), cutoff, horizon_days)
 
-    if cache is None:
-        return build()
-    return cache.xy("spend", build, cutoff=cutoff, horizon_days=horizon_days)
+    return cached_xy(cache, "spend", build, cutoff=cutoff, horizon_days=horizon_days)
 
 
 def churn_backtest(

@@ -258,13 +258,7 @@ def cross_fit_uplift(x: pd.DataFrame, treated: Any, y: Any, learner: str = "t",
     if learner not in LEARNERS:
         raise ValueError(f"cross_fit_uplift: learner={learner!r}; choose from {list(LEARNERS)}")
     t, yy = _arms(treated, y, "cross_fit_uplift")
-    strata = 2 * t + (yy > 0)
-    pred = np.full(len(t), np.nan)
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-    for train, test in folds.split(np.zeros(len(t)), strata):
-        model = LEARNERS[learner](x.iloc[train], t[train], yy[train], seed)
-        pred[test] = model.predict(x.iloc[test])
-    return pd.Series(pred, index=x.index, name="uplift_pred")
+    return cross_fit_learners(x, t, yy, (learner,), n_folds, seed)[learner]
 
 
 # ----------------------------------------------------------------------------- curves
