@@ -5,6 +5,7 @@ A hand-built export runs through the real cleaning and the canonical tables
 ``cleaning.as_of`` then gives the lines a backtest at a cutoff may see.
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 from rawframes import raw_frame
@@ -244,3 +245,34 @@ def test_as_of_and_restored_at_messages_are_exact():
                                          r"the same run of notebook 01$"):
         ids = [1, 2, 3, 4, 5, 6]
         cleaning.as_of(_kept(ids, [5] * 6), _reversed(ids, [10] * 6, [20] * 6), "2010-01-15")
+
+
+def _sorted_reference(lines: pd.DataFrame, rev: pd.DataFrame, cutoff: str) -> pd.DataFrame:
+    """What as_of returned before it merged: concatenate and sort everything."""
+    known = cleaning.restored_at(rev, cutoff)[list(lines.columns)]
+    keys = ["order_ts", "line_id"] if "line_id" in lines.columns else ["order_ts"]
+    return (pd.concat([lines, known], ignore_index=True)
+            .sort_values(keys, kind="mergesort").reset_index(drop=True))
+
+
+@pytest.mark.parametrize("with_line_id", [True, False])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_as_of_merges_into_sorted_lines_exactly_as_a_full_sort(seed, with_line_id):
+    # many timestamp ties between kept and restored lines, ids interleaved: the placement by
+    # binary search must give the row order of a stable sort of everything
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(400) + 1
+    kept_ids, rev_ids = ids[:300], ids[300:]
+    days = rng.integers(1, 15, 400)
+    kept = _kept(list(kept_ids), list(days[:300]), with_line_id=with_line_id)
+    kept = kept.sort_values(["order_ts", "line_id"] if with_line_id else ["order_ts"],
+                            kind="mergesort").reset_index(drop=True)
+    rev = _reversed(list(rev_ids), list(days[300:]), list(rng.integers(10, 25, 100)),
+                    with_line_id=with_line_id)
+    for cutoff in ("2010-01-05", "2010-01-12", "2010-01-20"):
+        got = cleaning.as_of(kept, rev, cutoff)
+        pd.testing.assert_frame_equal(got, _sorted_reference(kept, rev, cutoff), check_exact=True)
+    # lines not in canonical order: the full sort, same answer
+    shuffled = kept.sample(frac=1, random_state=seed).reset_index(drop=True)
+    pd.testing.assert_frame_equal(cleaning.as_of(shuffled, rev, "2010-01-12"),
+                                  _sorted_reference(shuffled, rev, "2010-01-12"), check_exact=True)

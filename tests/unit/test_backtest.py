@@ -25,6 +25,21 @@ def test_calibration_table_and_ece():
         backtest.calibration_table([0, 1], [0.5, 1.5])
 
 
+def test_calibration_error_is_the_tables_ece():
+    # hand-worked as above, then random scores with ties and sizes that do not divide evenly
+    assert backtest.calibration_error([0, 1, 1, 1], [0.1, 0.2, 0.7, 0.9], n_bins=2) == pytest.approx(0.275)
+    rng = np.random.default_rng(3)
+    for n, bins in ((7, 10), (10, 10), (101, 10), (1000, 7), (2500, 10)):
+        p = np.round(rng.uniform(0, 1, n), 1)  # many ties: rank "first" decides their bins
+        y = (rng.uniform(0, 1, n) < p).astype(float)
+        want = backtest.expected_calibration_error(backtest.calibration_table(y, p, bins))
+        assert backtest.calibration_error(y, p, bins) == pytest.approx(want, rel=1e-12, abs=1e-15)
+    with pytest.raises(ValueError, match=r"^calibration_error: probabilities outside \[0, 1\]$"):
+        backtest.calibration_error([0, 1], [0.5, 1.5])
+    with pytest.raises(ValueError, match=r"^calibration_error: y and p must be non-empty"):
+        backtest.calibration_error([], [])
+
+
 def test_label_change_five_customers():
     a = pd.Series(["x", "x", "y", "y", "z"], index=[1, 2, 3, 4, 5])
     b = pd.Series(["x", "y", "y", "y"], index=[1, 2, 3, 4])  # customer 5 gone; 2 changed

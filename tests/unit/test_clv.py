@@ -780,6 +780,21 @@ def test_bgnbd_penalised_fit_minimises_its_stated_objective(cdnow) -> None:
     assert np.abs(grad) == pytest.approx(np.zeros(4), abs=2e-4)
 
 
+def test_bgnbd_likelihood_on_distinct_values_is_the_same_to_the_bit(cdnow) -> None:
+    """The fit evaluates the likelihood with each special function once per distinct x, t_x
+    and T; row by row the numbers must be exactly those of the plain formula, at parameters
+    on both sides of 1 (b < 1 makes log(b + x - 1) undefined at x = 0, where it is unused)."""
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    lev = clv._Levels(x, tx, T)
+    assert len(lev.x) < 40 < len(x)  # CDNOW: few distinct purchase counts
+    rng = np.random.default_rng(5)
+    for params in [(0.243, 4.414, 0.793, 2.426), (2.0, 0.5, 3.0, 0.4), *np.exp(rng.normal(0, 1.5, (30, 4)))]:
+        with np.errstate(all="ignore"):
+            want = clv._bgnbd_loglik(*params, x, tx, T)
+            got = clv._bgnbd_loglik_levels(*params, lev)
+        np.testing.assert_array_equal(got, want)
+
+
 def test_calibration_end_may_equal_the_observation_end() -> None:
     lines = _lines()
     a = clv.summarise_transactions(lines, "2024-02-05", "W")

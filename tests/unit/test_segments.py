@@ -46,6 +46,25 @@ def test_choose_k_finds_three_blobs() -> None:
         segments.choose_k(segments.cluster_features(_blobs()), 1, 3)
 
 
+@pytest.mark.parametrize("sample", [40, 90, 500])
+def test_choose_k_shared_distances_give_sklearns_sampled_silhouette(monkeypatch, sample) -> None:
+    # the distances of the sampled customers are computed once for every k and run; the table
+    # must be exactly the one of silhouette_score(x, labels, sample_size, random_state=seed)
+    f = segments.cluster_features(_blobs(2))
+    _, shared = segments.choose_k(f, 2, 5, seed=7, silhouette_sample=sample)
+    monkeypatch.setattr(segments, "SILHOUETTE_PRECOMPUTE_MAX", 0)  # sklearn's sampling each time
+    _, plain = segments.choose_k(f, 2, 5, seed=7, silhouette_sample=sample)
+    pd.testing.assert_frame_equal(shared, plain, check_exact=True)
+    # and by hand for k = 3: sklearn on the seeded sample of customers
+    from sklearn.metrics import silhouette_score
+
+    x = f.to_numpy(float)
+    runs = [segments._kmeans(x, 3, 7 + i).labels_ for i in range(4)]
+    want = np.mean([silhouette_score(x, lab, sample_size=min(sample, len(x)), random_state=7)
+                    for lab in runs])
+    assert shared.loc[3, "silhouette"] == pytest.approx(want, rel=1e-12)
+
+
 def test_fit_clusters_orders_by_value() -> None:
     raw = _blobs()
     lab = segments.fit_clusters(segments.cluster_features(raw), 3, seed=7)

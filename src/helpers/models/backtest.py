@@ -8,6 +8,7 @@ Every function here re-uses the model code of :mod:`helpers.models.churn`, :mod:
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -194,6 +195,39 @@ def expected_calibration_error(table: pd.DataFrame) -> float:
     """Count-weighted mean |observed - predicted| over the bins of :func:`calibration_table`."""
     w = table["n"] / table["n"].sum()
     return float((w * (table["observed_rate"] - table["mean_predicted"]).abs()).sum())
+
+
+def calibration_error(y: np.ndarray | pd.Series, p: np.ndarray | pd.Series,
+                      n_bins: int = 10) -> float:
+    """``expected_calibration_error(calibration_table(y, p, n_bins))`` without building the
+    table: the same bins, counts and gaps, for the hundreds of bootstrap resamples of an
+    interval (a table per resample took most of the calibration section's time).
+
+    The bins of :func:`calibration_table` depend on the ranks of ``p`` only, and those ranks
+    (ties in order of appearance) are always 1..n: the bin of each rank is found once for a
+    given ``n`` and every resample reuses it. Agrees with the table to rounding (about 1e-16).
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if y.shape != p.shape or y.size == 0:
+        raise ValueError("calibration_error: y and p must be non-empty and of equal length")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("calibration_error: probabilities outside [0, 1]")
+    n = len(p)
+    q = min(n_bins, n)
+    bins = np.empty(n, dtype=np.int64)
+    bins[np.argsort(p, kind="stable")] = _rank_bins(n, q)  # rank "first" = stable order
+    cnt = np.bincount(bins, minlength=q)
+    gap = np.abs(np.bincount(bins, y, q) - np.bincount(bins, p, q))
+    return float((gap[cnt > 0] / n).sum())
+
+
+@functools.lru_cache(maxsize=16)
+def _rank_bins(n: int, q: int) -> np.ndarray:
+    """Bin of each rank 1..n under ``calibration_table``'s equal-count cut (pandas' own qcut)."""
+    out = pd.qcut(pd.Series(np.arange(1, n + 1, dtype=float)), q, labels=False).to_numpy()
+    out.setflags(write=False)
+    return out
 
 
 def label_change(a: pd.Series, b: pd.Series) -> dict[str, float]:

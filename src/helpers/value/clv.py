@@ -337,6 +337,39 @@ def _bgnbd_loglik(
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+class _Levels:
+    """Rows (x, t_x, T) as indices into their distinct values.
+
+    An optimiser evaluates the likelihood hundreds of times on the same rows, and most of its
+    work is special functions of x (``gammaln``, ``betaln``) and logs of α + t_x and α + T.
+    x, t_x and T each take far fewer distinct values than there are rows (purchase counts;
+    whole days), so those are evaluated once per distinct value and gathered.
+    """
+
+    def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
+        self.x, self.x_i = np.unique(x, return_inverse=True)
+        self.tx, self.tx_i = np.unique(tx, return_inverse=True)
+        self.T, self.T_i = np.unique(T, return_inverse=True)
+        self.has = x > 0
+        self.x_has, self.tx_has = self.x_i[self.has], self.tx_i[self.has]
+        self.x_pos = self.x > 0
+        self.n = len(x)
+
+
+def _bgnbd_loglik_levels(r: float, alpha: float, a: float, b: float, lev: _Levels) -> np.ndarray:
+    """:func:`_bgnbd_loglik` on :class:`_Levels`: each row's terms computed by the same
+    operations in the same order (so the same numbers, bit for bit), the costly ones once per
+    distinct value."""
+    xu = lev.x
+    a12 = (gammaln(r + xu) - gammaln(r) + r * np.log(alpha)) + (betaln(a, b + xu) - betaln(a, b))
+    a3 = (-(r + xu))[lev.x_i] * np.log(alpha + lev.T)[lev.T_i]
+    a4 = np.full(lev.n, -np.inf)
+    c = np.zeros_like(xu)
+    c[lev.x_pos] = np.log(a) - np.log(b + xu[lev.x_pos] - 1)
+    a4[lev.has] = c[lev.x_has] - (r + xu)[lev.x_has] * np.log(alpha + lev.tx)[lev.tx_has]
+    return a12[lev.x_i] + np.logaddexp(a3, a4)
+
+
 @dataclass(frozen=True)
 class BGNBD:
     """A fitted BG/NBD model (parameters per model time unit).
@@ -444,10 +477,11 @@ def fit_bgnbd(
         raise ValueError("fit_bgnbd: no repeat purchases ('frequency' all 0); cannot fit")
     (ux, utx, uT), w = _compress(x, tx, TT)
     n = float(w.sum())
+    lev = _Levels(ux, utx, uT)
 
     def negll(lp: np.ndarray) -> float:
         r, al, a, b = np.exp(lp)
-        ll = _bgnbd_loglik(r, al, a, b, ux, utx, uT)
+        ll = _bgnbd_loglik_levels(r, al, a, b, lev)
         val = -(w * ll).sum() / n + penalizer * float((np.exp(lp) ** 2).sum())
         return val if np.isfinite(val) else 1e100
 
