@@ -312,6 +312,21 @@ def test_distinct_pairs_are_computed_once_per_data_set_and_match_np_unique() -> 
 # --------------------------------------------------------------- P(no purchase over a horizon)
 
 
+def test_pareto_rows_prepared_once_give_the_likelihood_to_the_bit(cdnow: pd.DataFrame) -> None:
+    # the fit binds the rows once (pairs of the 2F1 term, terms of x and of T per distinct
+    # value); at any parameters, on both branches of the 2F1 (alpha above and below beta),
+    # the numbers must be those of the plain per-row formula
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    rows = btyd._pareto_loglik_rows(x, tx, T)
+    rng = np.random.default_rng(8)
+    for p in [(0.553, 10.578, 0.606, 11.669), (0.5, 2.0, 0.7, 40.0), (1.2, 30.0, 2.0, 3.0),
+              *np.exp(rng.normal(0, 1.2, (12, 4)))]:
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(rows(*p), btyd._pareto_loglik(*p, x, tx, T))
+    assert btyd._prepared(btyd._mbgnbd_loglik, x, tx, T)(0.5, 5.0, 0.3, 2.0).tolist() == \
+        btyd._mbgnbd_loglik(0.5, 5.0, 0.3, 2.0, x, tx, T).tolist()
+
+
 def test_p_no_purchase_bgnbd_equals_the_churn_baseline_formula():
     from helpers.models import churn
 

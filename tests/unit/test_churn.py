@@ -254,6 +254,28 @@ def test_bootstrap_score_draws_hand_worked():
     np.testing.assert_allclose(d["roc_auc"]["p"], want)
 
 
+@pytest.mark.parametrize("n", [3, 50, 401])
+def test_bootstrap_score_draws_equal_ranking_every_resample(n):
+    # the draws' ranks come from counts along each score's sorted order; the reference ranks
+    # every resample (scipy's mid-ranks) as the Mann-Whitney form says, and averages Brier
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, 2, n).astype(float)
+    scores = {"smooth": rng.random(n), "ties": rng.random(n).round(1), "flat": np.full(n, 0.3)}
+    got = churn.bootstrap_score_draws(y, scores, 60, seed=11)
+    idx = np.random.default_rng(11).integers(0, n, size=(60, n))
+    yb = y[idx]
+    n1 = yb.sum(axis=1)
+    for k, p in scores.items():
+        pb = p[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = ((rankdata(pb, axis=1) * yb).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * (n - n1))
+        auc[(n1 == 0) | (n1 == n)] = np.nan
+        np.testing.assert_allclose(got["roc_auc"][k], auc, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(got["brier"][k], ((pb - yb) ** 2).mean(axis=1), rtol=1e-12)
+
+
 def test_bootstrap_score_draws_in_blocks_equal_one_block(monkeypatch):
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 40)

@@ -795,6 +795,18 @@ def test_bgnbd_likelihood_on_distinct_values_is_the_same_to_the_bit(cdnow) -> No
         np.testing.assert_array_equal(got, want)
 
 
+def test_gamma_gamma_likelihood_on_distinct_counts_is_the_same_to_the_bit(cdnow) -> None:
+    rep = cdnow[(cdnow["frequency"] > 0) & (cdnow["monetary_value"] > 0)]
+    x, m = rep["frequency"].to_numpy(float), rep["monetary_value"].to_numpy(float)
+    xu, xi = np.unique(x, return_inverse=True)
+    rng = np.random.default_rng(6)
+    for p, q, g in [(6.25, 3.74, 15.44), *np.exp(rng.normal(0, 1.5, (30, 3)))]:
+        with np.errstate(all="ignore"):
+            want = clv._gg_loglik(p, q, g, x, m)
+            got = clv._gg_loglik_levels(p, q, g, xu, xi, np.log(xu), x, m, np.log(m))
+        np.testing.assert_array_equal(got, want)
+
+
 def test_calibration_end_may_equal_the_observation_end() -> None:
     lines = _lines()
     a = clv.summarise_transactions(lines, "2024-02-05", "W")

@@ -249,7 +249,7 @@ def test_rolling_origin_in_worker_processes_equals_one_process() -> None:
               "early": _breaks_after(52), "snaive": F.fc_seasonal_naive}
     one = F.rolling_origin(y, models, [50, 58, 66], 4, n_jobs=1)
     two = F.rolling_origin(y, models, [50, 58, 66], 4, n_jobs=2)
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=False):
         pd.testing.assert_frame_equal(a, b)
     # origin by origin, models in the given order; failures in the order they happened
     assert one[1]["model"].tolist() == ["naive", "local", "snaive"] * 3

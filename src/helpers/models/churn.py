@@ -458,7 +458,7 @@ def tune_models(
     out = {}
     for name in models:
         grids = [p for (nm, p) in jobs if nm == name]
-        g = pd.DataFrame([{**p, "val_auc": a} for (nm, p), a in zip(jobs, aucs) if nm == name])
+        g = pd.DataFrame([{**p, "val_auc": a} for (nm, p), a in zip(jobs, aucs, strict=False) if nm == name])
         i = int(g["val_auc"].to_numpy().argmax())  # first best = smallest grid point on ties
         out[name] = TuneResult(name, dict(grids[i]), float(g["val_auc"].iloc[i]), g)
         log.info("tuned %s: %s val AUC %.3f", name, grids[i], g["val_auc"].iloc[i])
@@ -588,28 +588,43 @@ def bootstrap_score_draws(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: 
     if bad or y.size == 0 or n_boot < 1:
         raise ValueError(f"bootstrap_score_draws: scores {bad} differ in length from y "
                          f"({y.size}), or y is empty, or n_boot={n_boot} < 1")
-    from scipy.stats import rankdata
-
     rng = np.random.default_rng(seed)
+    n = len(y)
+    # each score sorted once, with its runs of equal values (ties); a draw is then the count of
+    # times it took each customer, and its ranks follow from cumulative counts along that
+    # order: no per-draw sort (ranking every draw took most of a backtest's bootstrap)
+    sorted_ = {}
+    for k, p in scores.items():
+        pa = np.asarray(p, dtype=float)
+        o = np.argsort(pa, kind="stable")
+        ps = pa[o]
+        starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]])
+        sorted_[k] = (o, starts, y[o], (pa - y) ** 2)
     # the draws in blocks of rows (about BOOT_BLOCK_CELLS indices each), so that a large test
     # set does not hold n_boot x n matrices at once; the generator gives the same indices in
     # blocks as in one call, so the result does not depend on the block size
-    rows = max(1, BOOT_BLOCK_CELLS // len(y))
+    rows = max(1, BOOT_BLOCK_CELLS // n)
     parts: list[dict[str, dict[str, np.ndarray]]] = []
     for start in range(0, n_boot, rows):
-        idx = _boot_index(len(y), min(rows, n_boot - start), rng)
-        yb = y[idx]
-        n1 = yb.sum(axis=1)
-        n0 = yb.shape[1] - n1
+        idx = _boot_index(n, min(rows, n_boot - start), rng)
+        r = len(idx)
+        counts = np.bincount((idx + (np.arange(r) * n)[:, None]).ravel(),
+                             minlength=r * n).reshape(r, n).astype(float)
+        n1 = (counts * y).sum(axis=1)
+        n0 = n - n1
         with np.errstate(invalid="ignore", divide="ignore"):
             denom = np.where((n1 > 0) & (n0 > 0), n1 * n0, np.nan)
         part: dict[str, dict[str, np.ndarray]] = {"roc_auc": {}, "brier": {}}
-        for k, p in scores.items():
-            pb = np.asarray(p, dtype=float)[idx]
-            part["brier"][k] = ((pb - yb) ** 2).mean(axis=1)
-            # Mann-Whitney form of ROC-AUC, ties at half weight (mid-ranks), one draw per row
-            ranks = rankdata(pb, axis=1)
-            part["roc_auc"][k] = ((ranks * yb).sum(axis=1) - n1 * (n1 + 1) / 2) / denom
+        for k, (o, starts, ys, sq) in sorted_.items():
+            part["brier"][k] = (counts * sq).sum(axis=1) / n
+            # Mann-Whitney form of ROC-AUC, ties at half weight: a run of equal scores holding
+            # t drawn customers, b drawn below it, has mid-rank b + (t + 1) / 2
+            cs = counts[:, o]
+            tie = np.add.reduceat(cs, starts, axis=1)
+            pos = np.add.reduceat(cs * ys, starts, axis=1)
+            below = np.cumsum(tie, axis=1) - tie
+            rank_sum = (pos * (below + (tie + 1) / 2)).sum(axis=1)
+            part["roc_auc"][k] = (rank_sum - n1 * (n1 + 1) / 2) / denom
         parts.append(part)
     return {m: {k: np.concatenate([pt[m][k] for pt in parts]) for k in scores}
             for m in ("roc_auc", "brier")}

@@ -586,14 +586,14 @@ def rolling_origin(
     names = list(models)
     n_chunks = max(1, min(progress.resolve_n_jobs(n_jobs), len(train_sizes)))
     bounds = np.linspace(0, len(train_sizes), n_chunks + 1).round().astype(int)
-    chunks = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+    chunks = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=False) if hi > lo]
     slow_first = sorted(names, key=lambda n: not getattr(models[n], "slow", False))
     jobs = [(n, lo, hi) for n in slow_first for lo, hi in chunks]
     results = dict(zip(jobs, progress.parallel_map(
         lambda j: _model_over_origins(j[0], models[j[0]], series, train_sizes[j[1]:j[2]], h,
                                       mase_m),
         jobs, n_jobs, f"rolling-origin forecasts ({len(names)} models x {len(train_sizes)} "
-                      "origins)")))
+                      "origins)"), strict=False))
     done = {}
     for n in names:  # a model's chunks back in origin order; it fails at its first failure
         rows_n, preds_n, fail_n, at_n = [], [], None, len(train_sizes)

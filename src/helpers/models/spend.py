@@ -104,7 +104,7 @@ def tune_xgb(
     grid = list(ParameterGrid({"max_depth": [2, 4], "learning_rate": [0.03, 0.1]}))
     maes = progress.parallel_map(lambda p: _val_mae(p, seed, x_fit, y_fit, x_val, y_val), grid,
                                  n_jobs, f"spend tuning ({len(x_fit):,} customers, {len(grid)} fits)")
-    g = pd.DataFrame([{**p, "val_mae": v} for p, v in zip(grid, maes)])
+    g = pd.DataFrame([{**p, "val_mae": v} for p, v in zip(grid, maes, strict=False)])
     return dict(grid[int(g["val_mae"].to_numpy().argmin())]), g
 
 

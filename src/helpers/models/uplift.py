@@ -239,7 +239,7 @@ def cross_fit_learners(x: pd.DataFrame, treated: Any, y: Any,
     out = {}
     for lrn in learners:
         pred = np.full(len(t), np.nan)
-        for (_, test), fp in zip(folds, fold_preds):
+        for (_, test), fp in zip(folds, fold_preds, strict=False):
             pred[test] = fp[lrn]
         out[lrn] = pd.Series(pred, index=x.index, name="uplift_pred")
     return out

@@ -135,13 +135,14 @@ def _fit(
     (ux, utx, uT), w = _compress(x, tx, TT)
     n = float(w.sum())
     top = np.asarray(upper, dtype=float)
+    rows_ll = _prepared(loglik, ux, utx, uT)
 
     def negll(lp: np.ndarray) -> float:
         p = np.exp(lp)
         if (p > top).any():
             return 1e100
         with np.errstate(all="ignore"):
-            val = -(w * loglik(*p, ux, utx, uT)).sum() / n + penalizer * float((p**2).sum())
+            val = -(w * rows_ll(*p)).sum() / n + penalizer * float((p**2).sum())
         return float(val) if np.isfinite(val) else 1e100
 
     x0 = np.log(np.asarray(initial, dtype=float))
@@ -361,6 +362,39 @@ def _log_a0(
     l1, l2 = lphi[: x.size], lphi[x.size :]
     with np.errstate(divide="ignore", invalid="ignore"):
         return l1 + np.log1p(-np.exp(np.minimum(l2 - l1, 0.0)))
+
+
+def _pareto_loglik_rows(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> Callable[..., np.ndarray]:
+    """``lambda r, alpha, s, beta: _pareto_loglik(r, alpha, s, beta, x, tx, T)`` for an
+    optimiser's many calls on the same rows: the distinct (x, t) pairs of the 2F1 term found
+    once (not looked up by hashing the rows at every call), and the terms of x alone and of T
+    alone evaluated once per distinct value. Row by row the same operations in the same order:
+    the same numbers, bit for bit."""
+    pairs, inv = _distinct_pairs(x, tx, T)
+    px, pt = pairs[:, 0], pairs[:, 1]
+    xu, xi = np.unique(x, return_inverse=True)
+    Tu, Ti = np.unique(T, return_inverse=True)
+    n = x.size
+
+    def rows(r: float, alpha: float, s: float, beta: float) -> np.ndarray:
+        lphi = _log_phi(r, alpha, s, beta, px, pt)[inv]
+        l1, l2 = lphi[:n], lphi[n:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a0 = l1 + np.log1p(-np.exp(np.minimum(l2 - l1, 0.0)))
+        a1 = (gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[xi]
+        alive = (-(r + xu))[xi] * np.log(alpha + Tu)[Ti] - (s * np.log(beta + Tu))[Ti]
+        dead = (np.log(s) - np.log(r + s + xu))[xi] + a0
+        return a1 + np.logaddexp(alive, dead)
+
+    return rows
+
+
+def _prepared(loglik: Callable[..., np.ndarray], x: np.ndarray, tx: np.ndarray,
+              T: np.ndarray) -> Callable[..., np.ndarray]:
+    """``loglik`` bound to fixed rows, with whatever can be computed once computed once."""
+    if loglik is _pareto_loglik:
+        return _pareto_loglik_rows(x, tx, T)
+    return lambda *p: loglik(*p, x, tx, T)
 
 
 def _pareto_loglik(
