@@ -1,12 +1,14 @@
 """Per-cutoff tables shared between notebooks, as Parquet keyed by a hash of their inputs.
 
-Notebook 05 builds the churn and spend data sets at its cutoffs; notebook 06 needs the same
-tables at some of the same cutoffs for its backtests and explanations. Rather than rebuilding
+Notebook 05 builds the churn and spend data sets at its cutoffs, and fits the churn model at
+its training cutoff; notebook 06 needs the same tables at some of the same cutoffs for its
+backtests and explanations, and the same fit at its last backtest cutoff. Rather than rebuilding
 them from all order lines, both ask a :class:`FrameCache`:
 
     cache = FrameCache(f"{processed_dir}/cache", inputs=[lines_file, reversed_file, products_file],
                        cutoff=cutoff_ts)
     x, y = cache.xy("churn", lambda: churn.build_dataset(...), cutoff=c, horizon_days=H)
+    fit = cache.obj("churn_fit", lambda: churn.fit_model(...), model=..., cutoff=c, ...)
 
 The key is a SHA-256 of: the bytes of every input file, the source code of the ``helpers``
 package (any change to the code invalidates every entry), the settings given to the cache and
@@ -26,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 
 from helpers import files
@@ -106,6 +109,40 @@ class FrameCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         files.write_parquet(_flatten(x.assign(**{f"{_Y_PREFIX}{y.name or ''}": y})), path)
         return x, y
+
+
+    def obj(self, name: str, build: Callable[[], Any], **args: Any) -> Any:
+        """``build()`` the first time for these inputs and arguments, the stored copy after,
+        for Python objects such as fitted models (joblib files). The key also holds the
+        versions of the libraries a model is made of, so an upgrade refits."""
+        path = self.folder / f"{name}-{self.key(name, **args, libraries=library_versions())}.joblib"
+        if path.exists():
+            self.hits += 1
+            log.info("cache hit %s", path.name)
+            return joblib.load(path)
+        self.misses += 1
+        out = build()
+        files.write_joblib(out, path)
+        return out
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose objects :meth:`FrameCache.obj` stores."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for lib in ("numpy", "scipy", "scikit-learn", "xgboost", "joblib"):
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def cached_obj(cache: FrameCache | None, name: str, build: Callable[[], Any], **args: Any) -> Any:
+    """``cache.obj(name, build, **args)``, or just ``build()`` without a cache."""
+    return build() if cache is None else cache.obj(name, build, **args)
 
 
 def cached_xy(cache: FrameCache | None, name: str,

@@ -45,6 +45,23 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def write_joblib(obj: Any, path: str | Path) -> Path:
+    """Write a Python object (a fitted model) with joblib, atomically."""
+    import joblib
+
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        joblib.dump(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    log.info("wrote %s", path)
+    return path
+
+
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read a Parquet table, with an error that says which step makes it when it is missing."""
     path = Path(path)

@@ -40,6 +40,33 @@ def test_calibration_error_is_the_tables_ece():
         backtest.calibration_error([], [])
 
 
+def test_churn_fit_is_stored_once_per_set_and_arguments(tmp_path, monkeypatch):
+    from helpers.cache import FrameCache
+
+    lines = _churn_lines()
+    cache = FrameCache(tmp_path, inputs=[])
+    c = pd.Timestamp("2023-01-20")
+    x, y = backtest.churn_set(cache, lines, None, c, 60)
+    args = dict(seed=0, n_jobs=1)
+    a = backtest.churn_fit(cache, "logistic", {"logisticregression__C": 1.0}, x, y, c, 60, **args)
+    b = backtest.churn_fit(cache, "logistic", {"logisticregression__C": 1.0}, x, y, c, 60,
+                           seed=0, n_jobs=2)  # any n_jobs: the same fit, read back
+    np.testing.assert_array_equal(a.predict_proba(x)[:, 1], b.predict_proba(x)[:, 1])
+    assert (cache.misses, cache.hits) == (2, 1)  # the set, then the fit built once, read once
+    # another parameter, seed, calibration or library version: fitted anew
+    backtest.churn_fit(cache, "logistic", {"logisticregression__C": 0.1}, x, y, c, 60, **args)
+    backtest.churn_fit(cache, "logistic", {"logisticregression__C": 1.0}, x, y, c, 60, seed=1,
+                       n_jobs=1)
+    from helpers import cache as C
+
+    monkeypatch.setattr(C, "library_versions", lambda: {"scikit-learn": "0.0"})
+    backtest.churn_fit(cache, "logistic", {"logisticregression__C": 1.0}, x, y, c, 60, **args)
+    assert (cache.misses, cache.hits) == (5, 1)
+    # without a cache: fitted each time, the same model
+    d = backtest.churn_fit(None, "logistic", {"logisticregression__C": 1.0}, x, y, c, 60, **args)
+    np.testing.assert_array_equal(d.predict_proba(x)[:, 1], a.predict_proba(x)[:, 1])
+
+
 def test_label_change_five_customers():
     a = pd.Series(["x", "x", "y", "y", "z"], index=[1, 2, 3, 4, 5])
     b = pd.Series(["x", "y", "y", "y"], index=[1, 2, 3, 4])  # customer 5 gone; 2 changed
@@ -165,7 +192,9 @@ def test_backtests_through_the_cache_equal_the_rebuilt_ones(tmp_path):
                                          {"logisticregression__C": 1.0}, cache=cache, **args)
         pd.testing.assert_frame_equal(cached, plain)
         assert cached.attrs == plain.attrs
-    assert (cache.misses, cache.hits) == (4, 4)  # two cutoffs x (train, test)
+    # two cutoffs x (train set, test set, fitted model), built once and read back once
+    assert (cache.misses, cache.hits) == (6, 6)
+    assert len(list(tmp_path.glob("churn_fit-*.joblib"))) == 2
     sp_plain = backtest.spend_backtest(lines, cuts, 60, {"max_depth": 2}, **args)
     sp_cached = backtest.spend_backtest(lines, cuts, 60, {"max_depth": 2}, cache=cache, **args)
     pd.testing.assert_frame_equal(sp_cached, sp_plain)

@@ -18,7 +18,7 @@ from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
 from helpers.analysis import funnel
-from helpers.cache import cached_xy
+from helpers.cache import cached_obj, cached_xy
 from helpers.data.cleaning import as_of
 from helpers.models import churn, metrics, spend
 
@@ -48,6 +48,24 @@ def churn_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | No
 
     return cached_xy(cache, "churn", build, cutoff=cutoff, horizon_days=horizon_days,
                      products=products is not None)
+
+
+def churn_fit(cache: Any, model: str, params: dict[str, Any], x_tr: pd.DataFrame,
+              y_tr: pd.Series, cutoff: pd.Timestamp, horizon_days: int, seed: int,
+              n_jobs: int | None = None, calibrate: bool = False, products: bool = False) -> Any:
+    """:func:`helpers.models.churn.fit_model` on :func:`churn_set`'s data set at ``cutoff``,
+    through ``cache``: notebook 05 fits the calibrated challenger at its training cutoff, and
+    06's last backtest cutoff trains the same model on the same set, so it loads 05's fit.
+    The key is the data set's (inputs, cutoff, horizon, products) and the fit's arguments;
+    ``n_jobs`` is left out because the fit does not depend on it (tests check this to the
+    bit)."""
+    def build() -> Any:
+        return churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs,
+                               calibrate=calibrate)
+
+    return cached_obj(cache, "churn_fit", build, model=model, params=params, seed=seed,
+                      calibrate=calibrate, cutoff=pd.Timestamp(cutoff), horizon_days=horizon_days,
+                      products=products, rows=len(x_tr), columns=list(x_tr.columns))
 
 
 def spend_set(cache: Any, lines: pd.DataFrame, reversed_lines: pd.DataFrame | None,
@@ -105,8 +123,8 @@ def churn_backtest(
         else:
             c_tr = c - pd.Timedelta(days=horizon_days)
             x_tr, y_tr = churn_set(cache, lines, reversed_lines, c_tr, horizon_days, products)
-            fit = churn.fit_model(model, params, x_tr, y_tr, seed=seed, n_jobs=n_jobs,
-                                  calibrate=calibrate)
+            fit = churn_fit(cache, model, params, x_tr, y_tr, c_tr, horizon_days, seed=seed,
+                            n_jobs=n_jobs, calibrate=calibrate, products=products is not None)
             p = fit.predict_proba(x_te[x_tr.columns])[:, 1]
         y = y_te.to_numpy()
         sc, sb = churn.classification_scores(y, p), churn.classification_scores(y, base)
