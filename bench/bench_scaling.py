@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.add and Path(args.json_out).exists():
         earlier = json.loads(Path(args.json_out).read_text())
         again = {(r["lines_asked"], r["contention_processes"] > 0) for r in runs}
+        if args.contention:  # its busy run is made again below
+            again.add((args.contention, True))
         runs = [r for r in earlier["runs"]
                 if (r["lines_asked"], r["contention_processes"] > 0) not in again] + runs
         runs.sort(key=lambda r: (r["lines_asked"], r["contention_processes"]))
@@ -177,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(quiet)
         busy = run_size(args.contention, contention=True)
         runs.append(busy)
+        runs.sort(key=lambda r: (r["lines_asked"], r["contention_processes"]))
         contention.append({"lines": busy["lines"], "busy_processes": busy["contention_processes"],
                            "quiet_s": quiet["wall_s"], "busy_s": busy["wall_s"],
                            "slowdown": round(busy["wall_s"] / quiet["wall_s"], 2)})
