@@ -193,16 +193,22 @@ def spend_backtest(
     return pd.DataFrame(rows).set_index("cutoff")
 
 
+def _outcomes_and_probabilities(name: str, y: object, p: object) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``p`` as float arrays, non-empty, of one length, ``p`` within [0, 1]."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if y.shape != p.shape or y.size == 0:
+        raise ValueError(f"{name}: y and p must be non-empty and of equal length")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError(f"{name}: probabilities outside [0, 1]")
+    return y, p
+
+
 def calibration_table(y: np.ndarray | pd.Series, p: np.ndarray | pd.Series,
                       n_bins: int = 10) -> pd.DataFrame:
     """Reliability table: predictions cut into ``n_bins`` equal-count bins (ties kept
     together); per bin the count, mean predicted probability and observed rate."""
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    if y.shape != p.shape or y.size == 0:
-        raise ValueError("calibration_table: y and p must be non-empty and of equal length")
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError("calibration_table: probabilities outside [0, 1]")
+    y, p = _outcomes_and_probabilities("calibration_table", y, p)
     bins = pd.qcut(pd.Series(p).rank(method="first"), min(n_bins, len(p)), labels=False)
     t = pd.DataFrame({"p": p, "y": y, "bin": bins}).groupby("bin").agg(
         n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"))
@@ -225,12 +231,7 @@ def calibration_error(y: np.ndarray | pd.Series, p: np.ndarray | pd.Series,
     (ties in order of appearance) are always 1..n: the bin of each rank is found once for a
     given ``n`` and every resample reuses it. Agrees with the table to rounding (about 1e-16).
     """
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    if y.shape != p.shape or y.size == 0:
-        raise ValueError("calibration_error: y and p must be non-empty and of equal length")
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError("calibration_error: probabilities outside [0, 1]")
+    y, p = _outcomes_and_probabilities("calibration_error", y, p)
     n = len(p)
     q = min(n_bins, n)
     bins = np.empty(n, dtype=np.int64)
