@@ -110,7 +110,6 @@ class FrameCache:
         files.write_parquet(_flatten(x.assign(**{f"{_Y_PREFIX}{y.name or ''}": y})), path)
         return x, y
 
-
     def obj(self, name: str, build: Callable[[], Any], **args: Any) -> Any:
         """``build()`` the first time for these inputs and arguments, the stored copy after,
         for Python objects such as fitted models (joblib files). The key also holds the

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +28,27 @@ def _atomic_target(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """``write(tmp)`` to a temporary file beside ``path``, then rename it to ``path``: a reader
+    never sees a half-written file, and an interrupted write leaves none behind."""
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` to ``path`` as Parquet atomically (temporary file, then rename).
 
     The output is byte-identical for identical frames: no pandas index, fixed compression.
     """
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    path = _write_atomically(Path(path), lambda tmp: df.to_parquet(
+        tmp, index=False, compression="zstd", engine="pyarrow"))
     log.info("wrote %s (%d rows)", path, len(df))
     return path
 
@@ -49,15 +57,7 @@ def write_joblib(obj: Any, path: str | Path) -> Path:
     """Write a Python object (a fitted model) with joblib, atomically."""
     import joblib
 
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
-        joblib.dump(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    path = _write_atomically(Path(path), lambda tmp: joblib.dump(obj, tmp))
     log.info("wrote %s", path)
     return path
 

@@ -372,8 +372,8 @@ def _pareto_loglik_rows(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> Callabl
     the same numbers, bit for bit."""
     pairs, inv = _distinct_pairs(x, tx, T)
     px, pt = pairs[:, 0], pairs[:, 1]
-    xu, xi = np.unique(x, return_inverse=True)
-    Tu, Ti = np.unique(T, return_inverse=True)
+    lev = clv._Levels(x, tx, T)  # the distinct x and T, as BG/NBD's fit uses them
+    xu, xi, Tu, Ti = lev.x, lev.x_i, lev.T, lev.T_i
     n = x.size
 
     def rows(r: float, alpha: float, s: float, beta: float) -> np.ndarray:
