@@ -15,9 +15,12 @@
 #   PARAMS        extra notebook parameters, e.g. PARAMS="churn_horizon_days=60 n_quantiles=4"
 #   OFFLINE=1     never try to download
 #   BENCH_ARGS    extra arguments of `make bench`, e.g. BENCH_ARGS="--full --e2e" (shell words)
+#   JOBS          notebooks `make all` runs at a time where they do not need each other: auto
+#                 (default: one per usable CPU, as far as the memory holds them; `make all` says
+#                 what it chose) or a number (JOBS=1: one after another)
 #
-# Quoting: DATASET, RUN, CRM_DATA_DIR, CUTOFF, SEED, MAPPING, ENGINE, PARAMS, OFFLINE and
-# SYNTH_CUSTOMERS are taken literally: make does not expand $(...) in them, and no shell reads
+# Quoting: DATASET, RUN, CRM_DATA_DIR, CUTOFF, SEED, MAPPING, ENGINE, PARAMS, OFFLINE,
+# SYNTH_CUSTOMERS and JOBS are taken literally: make does not expand $(...) in them, and no shell reads
 # them as command text (recipes get them from the environment as CRM_MAKE_*, where helpers.cli
 # splits and checks them). PARAMS is name=value words; quote a value with spaces:
 # PARAMS="key_file='/my keys/k'". `make check-params` shows what the notebooks would get.
@@ -27,7 +30,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Values from the command line or the environment, taken literally (never expanded by make).
-USER_VARS := DATASET RUN CRM_DATA_DIR CUTOFF SEED MAPPING ENGINE PARAMS OFFLINE SYNTH_CUSTOMERS
+USER_VARS := DATASET RUN CRM_DATA_DIR CUTOFF SEED MAPPING ENGINE PARAMS OFFLINE SYNTH_CUSTOMERS JOBS
 $(foreach v,$(USER_VARS),$(if $(filter command environment,$(firstword $(origin $(v)))),\
 	$(eval override $(v) := $$(value $(v)))))
 # $(call shq,TEXT): TEXT as one single-quoted shell word (for the one $(shell) below).
@@ -59,6 +62,7 @@ ENGINE ?= duckdb
 PARAMS ?=
 OFFLINE ?=
 SYNTH_CUSTOMERS ?= 4000
+JOBS ?= auto
 
 export PYTHONHASHSEED := 0
 # OpenMP threads wait passively and BLAS runs single-threaded (helpers.progress.thread_environment;
@@ -93,6 +97,7 @@ export CRM_MAKE_MAPPING := $(MAPPING)
 export CRM_MAKE_PARAMS := $(PARAMS)
 export CRM_MAKE_DATA_DIR := $(CRM_DATA_DIR)
 export CRM_MAKE_SYNTH_CUSTOMERS := $(SYNTH_CUSTOMERS)
+export CRM_MAKE_JOBS := $(JOBS)
 
 ifeq ($(RUN),online_retail_ii)
 REPORTS := reports
@@ -102,6 +107,7 @@ endif
 STAMPS := $(REPORTS)/.stamps
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 NB_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
+NB_HTML := $(patsubst notebooks/%.ipynb,$(REPORTS)/%.html,$(NOTEBOOKS))
 HELPERS := $(shell find src/helpers -name '*.py' 2>/dev/null)
 # DATASET=custom: the mapping file and the export(s) it names, as helpers.data.mapping resolves
 # them, escaped for make. (The vars stamp records their size and time too, for names make cannot
@@ -115,7 +121,7 @@ DATA_CMD = $(PY) -m helpers.cli data --dataset="$$CRM_MAKE_DATASET" --seed="$$CR
 	--synth-customers="$$CRM_MAKE_SYNTH_CUSTOMERS" \
 	$(if $(CRM_DATA_DIR),--search-dir="$$CRM_MAKE_DATA_DIR") $(if $(OFFLINE),--no-download)
 
-.PHONY: help setup which-python setup-spark data all lab check-params demo test test-fast lint reports site verify \
+.PHONY: help setup which-python setup-spark data all notebooks lab check-params demo test test-fast lint reports site verify \
 	bench mutate privacy-scan clean clean-data FORCE
 
 help: ## list the targets
@@ -158,13 +164,31 @@ $(STAMPS)/vars: FORCE | $(VENV)/.installed
 check-params: $(VENV)/.installed ## check the variables and print what the notebooks would get (runs nothing)
 	@$(PY) -m helpers.cli make-vars --check
 
-# Each notebook depends on its source, the helpers, its parameters and the notebook before it.
+# Each notebook depends on its source, the helpers, its parameters and the notebooks it reads.
+# Its HTML is rendered by a step of its own, beside the notebooks that run next.
 $(STAMPS)/%.done: notebooks/%.ipynb $(HELPERS) $(wildcard notebooks/params/*.yaml) $(STAMPS)/vars
-	@$(PY) -m helpers.cli run $< --from-make
+	@$(PY) -m helpers.cli run $< --from-make --no-render
 	@touch $@
 
-# Chain: notebook N waits for notebook N-1.
-$(foreach i,$(shell seq 2 $(words $(NB_STAMPS))),$(eval $(word $(i),$(NB_STAMPS)): $(word $(shell expr $(i) - 1),$(NB_STAMPS))))
+$(REPORTS)/%.html: $(STAMPS)/%.done
+	@$(PY) -m helpers.cli render notebooks/$*.ipynb --from-make
+
+# What each notebook reads from the others (their tables, fitted models and metrics sections;
+# tests/unit/test_makefile.py checks this list against the notebooks' code). Notebooks that do
+# not need each other run side by side (JOBS). A notebook not listed waits for the one before it.
+NEEDS_02_profile := 01_collect_clean
+NEEDS_03_behaviour_lifecycle := 01_collect_clean
+NEEDS_04_value_classification := 01_collect_clean
+NEEDS_05_model_selection := 01_collect_clean 04_value_classification
+NEEDS_05b_cross_sell := 01_collect_clean 04_value_classification
+NEEDS_06_validation := 01_collect_clean 04_value_classification 05_model_selection 05b_cross_sell
+NEEDS_07_case_study := 01_collect_clean 02_profile 03_behaviour_lifecycle 04_value_classification \
+	05_model_selection 05b_cross_sell 06_validation
+nb_stem = $(patsubst $(STAMPS)/%.done,%,$(1))
+$(foreach i,$(shell seq 2 $(words $(NB_STAMPS))),$(eval $(word $(i),$(NB_STAMPS)): \
+	$(if $(NEEDS_$(call nb_stem,$(word $(i),$(NB_STAMPS)))),\
+		$(patsubst %,$(STAMPS)/%.done,$(NEEDS_$(call nb_stem,$(word $(i),$(NB_STAMPS))))),\
+		$(word $(shell expr $(i) - 1),$(NB_STAMPS)))))
 
 # The first notebook also depends on the data being there, and on the mapping and its export.
 $(firstword $(NB_STAMPS)): $(STAMPS)/data $(MAPPING_INPUTS)
@@ -178,8 +202,18 @@ $(STAMPS)/data: FORCE | $(VENV)/.installed
 	@$(DATA_CMD)
 	@if [ ! -e $@ ] || [ -n "$$(find "data/raw/$$CRM_MAKE_DATASET" -type f -newer $@ 2>/dev/null | head -n 1)" ]; then touch $@; fi
 
-all: $(VENV)/.installed $(NB_STAMPS) ## run every notebook in order (only what changed) and render reports/
+# The first notebook runs alone; then `helpers.cli jobs` sizes the rest from the CPUs, the memory
+# and the number of order lines notebook 01 wrote.
+all: $(VENV)/.installed ## run every notebook (only what changed; side by side where they can) and render reports/
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(firstword $(NB_STAMPS))
+	@jobs="$$($(PY) -m helpers.cli jobs --from-make)"; \
+		$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -j"$$jobs" notebooks
 	@$(PY) -m helpers.cli timings --from-make
+
+# The longest chain starts first, so that the short notebooks fill the other CPUs beside it.
+LONGEST_CHAIN := 04_value_classification 05_model_selection 06_validation
+notebooks: $(patsubst %,$(STAMPS)/%.done,$(filter $(LONGEST_CHAIN),$(NOTEBOOKS:notebooks/%.ipynb=%))) \
+	$(NB_STAMPS) $(NB_HTML)
 
 demo: ## offline demo: the whole workbook on a small synthetic CRM (no network)
 	@$(MAKE) --no-print-directory all DATASET=synthetic OFFLINE=1

@@ -6,7 +6,8 @@
 Each size runs the whole workbook from the raw data (the synthetic CRM is generated for it:
 about 37.7 order lines per customer, so 26,537 customers give about 1M lines) into its own run
 folders (RUN=scale_<lines>), which are removed first. Reported per run: wall time and peak
-resident memory of the whole `make all` (getrusage of its process tree), and per notebook its
+resident memory of the whole `make all` (its process tree's resident memory summed, sampled every
+0.25 s: notebooks that run side by side count together), and per notebook its
 time and its kernel's peak memory (from the run's logs/timings.tsv). The growth exponent is the
 slope of log(wall) on log(lines) between consecutive sizes.
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import platform
 import shutil
 import subprocess
@@ -69,6 +69,32 @@ def _n_lines(run: str) -> int | None:
     return pq.ParquetFile(f).metadata.num_rows
 
 
+def _run_sampling_memory(cmd: list[str], every_s: float = 0.25) -> tuple[int, float]:
+    """Run ``cmd``; return its exit code and the peak, over samples every ``every_s`` seconds,
+    of the resident memory summed over it and all its descendants (notebooks running side by
+    side count together; pages shared between processes count once per process, so this errs
+    high)."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    top = psutil.Process(proc.pid)
+    peak = 0.0
+    while proc.poll() is None:
+        total = 0
+        try:
+            procs = [top, *top.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        peak = max(peak, total / 2**20)
+        time.sleep(every_s)
+    return proc.wait(), peak
+
+
 def run_size(lines: int, contention: bool = False) -> dict:
     run = f"scale_{lines}" + ("_busy" if contention else "")
     _clear(run)
@@ -79,28 +105,19 @@ def run_size(lines: int, contention: bool = False) -> dict:
     if contention:
         burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                    for _ in range(usable_cpus())]
-    # a fresh interpreter per run so that RUSAGE_CHILDREN covers this run only
-    code = ("import resource,subprocess,json,sys;"
-            f"r=subprocess.run({cmd!r},cwd={str(ROOT)!r});"
-            "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
-            "print(json.dumps({'rc':r.returncode,'maxrss_kb':u.ru_maxrss}),file=sys.stderr)")
     print(f"\n=== {' '.join(cmd)}" + (f"  (+{len(burners)} busy processes)" if burners else ""),
           flush=True)
     t0 = time.perf_counter()
     try:
-        res = subprocess.run([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        rc, peak_mb = _run_sampling_memory(cmd)
     finally:
         for b in burners:
             b.kill()
             b.wait()
     wall = time.perf_counter() - t0
-    # the child's last JSON line (make's own messages on stderr come before it); none when the
-    # run was stopped from outside
-    found = [ln for ln in res.stderr.splitlines() if ln.startswith("{")]
-    info = json.loads(found[-1]) if found else {"rc": res.returncode, "maxrss_kb": 0}
     return {"lines_asked": lines, "customers": n_cust, "lines": _n_lines(run), "run": run,
-            "contention_processes": len(burners), "exit_code": info["rc"],
-            "wall_s": round(wall, 1), "peak_rss_mb": round(info["maxrss_kb"] / 1024),
+            "contention_processes": len(burners), "exit_code": rc,
+            "wall_s": round(wall, 1), "peak_rss_mb": round(peak_mb),
             "notebooks": _timings(run)}
 
 
@@ -110,7 +127,7 @@ def exponents(runs: list[dict]) -> list[dict]:
     quiet = sorted((r for r in runs if not r["contention_processes"] and r["lines"]),
                    key=lambda r: r["lines"])
     out = []
-    for a, b in zip(quiet, quiet[1:]):
+    for a, b in zip(quiet, quiet[1:], strict=False):
         span = math.log(b["lines"] / a["lines"])
         whole = (round(math.log(b["wall_s"] / a["wall_s"]) / span, 2)
                  if a["exit_code"] == 0 and b["exit_code"] == 0 else None)

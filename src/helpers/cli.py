@@ -347,7 +347,16 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _skip_slow_iri_checker() -> None:
+    """Spare each notebook run a second of start-up: jsonschema (through nbformat) builds the
+    ``rfc3987_syntax`` IRI grammars when it is imported (python-jsonschema/jsonschema#1428).
+    Notebook schemas use no ``iri`` format, so the checker is not needed here; jsonschema skips
+    it when the import fails. A module the user imported already is left alone."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _skip_slow_iri_checker()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -400,7 +409,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         follower.join(timeout=5)
         os.environ.pop(progress.ENV_FILE, None)
     elapsed = time.perf_counter() - t0
-    html = render_html(out_nb, reports_dir / f"{nb.stem}.html", no_input=nb.stem in args.no_input)
+    html = reports_dir / f"{nb.stem}.html"
+    if failed is not None or not args.no_render:  # a failed run is rendered for debugging
+        render_html(out_nb, html, no_input=nb.stem in args.no_input)
     if failed is not None:
         print(
             f"\nFAILED {nb.name} after {elapsed:.1f} s at cell {failed.exec_count}: "
@@ -411,8 +422,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     # the kernel is this process's child: its peak resident memory once it has exited
     peak_mb = kernel_peak_mb()
-    print(f"    done {nb.name} in {elapsed:.1f} s, peak memory {peak_mb:,.0f} MB  ->  {html}",
-          flush=True)
+    print(f"    done {nb.name} in {elapsed:.1f} s, peak memory {peak_mb:,.0f} MB  ->  "
+          f"{out_nb if args.no_render else html}", flush=True)
     timings = reports_dir / "logs" / "timings.tsv"
     timings.parent.mkdir(parents=True, exist_ok=True)
     with open(timings, "a", encoding="utf-8") as fh:
@@ -420,6 +431,90 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{args.dataset}\t{nb.stem}\t{elapsed:.2f}"
             f"\t{peak_mb:.0f}\n"
         )
+    return 0
+
+
+NOTEBOOK_BASE_MB = 400
+"""Memory of a notebook kernel before it reads the data (interpreter, pandas, scikit-learn...)."""
+NOTEBOOK_BYTES_PER_LINE = 1_100
+"""A notebook's peak memory per order line beyond :data:`NOTEBOOK_BASE_MB`: the largest of
+02-06 measured 1.1 kB per line at 1M synthetic lines and 0.96 kB at 10M (bench/results/
+scaling.json), Online Retail II 1.2 kB (notebook 06, 1.07M lines)."""
+MEMORY_SHARE = 0.75
+"""Share of the available memory that notebooks running side by side may plan to use."""
+
+
+def notebook_jobs(cpus: int, available_mb: float, lines: int, asked: str = "") -> tuple[int, str]:
+    """How many notebooks ``make all`` runs at a time, and why (one line).
+
+    ``asked`` is the Makefile's JOBS: a positive integer is taken as given; empty or ``auto``
+    means one per usable CPU, as far as :data:`MEMORY_SHARE` of the available memory holds that
+    many kernels of the estimated size (:data:`NOTEBOOK_BASE_MB` + :data:`NOTEBOOK_BYTES_PER_LINE`
+    per order line), and at least one.
+    """
+    asked = asked.strip()
+    if asked and asked != "auto":
+        if not asked.isascii() or not asked.isdigit() or int(asked) < 1:
+            raise config.ParameterError(
+                f"JOBS={asked!r}: expected a positive integer (notebooks at a time) or auto"
+            )
+        return int(asked), f"JOBS={int(asked)}"
+    each_mb = NOTEBOOK_BASE_MB + lines * NOTEBOOK_BYTES_PER_LINE / 1e6
+    by_memory = int(MEMORY_SHARE * available_mb // each_mb)
+    n = max(1, min(cpus, by_memory))
+    why = (f"{cpus} usable CPU{'s' if cpus != 1 else ''}; about {each_mb / 1024:,.1f} GB per "
+           f"notebook for {lines:,} order lines, {available_mb / 1024:,.1f} GB available")
+    return n, why
+
+
+def available_mb() -> float:
+    """Memory this process may still take, in MB: the system's available memory, or less when a
+    cgroup (container) limit leaves less."""
+    import psutil
+
+    avail = psutil.virtual_memory().available / 2**20
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and used.isdigit():
+            avail = min(avail, (int(limit) - int(used)) / 2**20)
+    except OSError:
+        pass
+    return max(avail, 0.0)
+
+
+def order_lines_count(interim_dir: str | Path) -> int:
+    """Rows of ``interim_dir/order_lines.parquet`` from its footer (0 when it is not there yet)."""
+    path = Path(interim_dir) / "order_lines.parquet"
+    if not path.exists():
+        return 0
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """Print the number of notebooks ``make all`` runs at a time (stdout) and why (stderr)."""
+    interim = dataset_paths(args.dataset, run=args.run)["interim_dir"]
+    n, why = notebook_jobs(progress.usable_cpus(), available_mb(), order_lines_count(interim),
+                           os.environ.get("CRM_MAKE_JOBS", ""))
+    print(f"make all: {n} notebook{'s' if n != 1 else ''} at a time where they do not need "
+          f"each other ({why})", file=sys.stderr, flush=True)
+    print(n)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render an executed notebook of a run (``run --no-render`` leaves this to ``make``)."""
+    nb = Path(args.notebook)
+    reports_dir = Path(dataset_paths(args.dataset, run=args.run)["reports_dir"])
+    executed = reports_dir / "notebooks" / nb.name
+    if not executed.exists():
+        raise FileNotFoundError(f"{executed} not found: run the notebook first")
+    t0 = time.perf_counter()
+    html = render_html(executed, reports_dir / f"{nb.stem}.html",
+                       no_input=nb.stem in args.no_input)
+    print(f"    rendered {html} in {time.perf_counter() - t0:.1f} s", flush=True)
     return 0
 
 
@@ -541,6 +636,7 @@ def render_html(executed: Path, html_path: Path, no_input: bool = False) -> Path
     the template's CDN scripts (MathJax, require.js; unused by static output) are removed.
     Code is hidden when ``no_input`` (the case study).
     """
+    _skip_slow_iri_checker()
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -616,6 +712,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--kernel", default=KERNEL)
     r.add_argument("--progress", action="store_true")
     r.add_argument("--no-input", action="append", default=["07_case_study"])
+    r.add_argument("--no-render", action="store_true",
+                   help="leave the HTML to `helpers.cli render` (make renders it beside the next "
+                   "notebook); a failed run is rendered all the same")
+    h = sub.add_parser("render", help="render an executed notebook of a run to HTML")
+    h.add_argument("notebook")
+    h.add_argument("--dataset")
+    h.add_argument("--run", help="name of the output folders (default: the dataset)")
+    h.add_argument("--from-make", action="store_true")
+    h.add_argument("--no-input", action="append", default=["07_case_study"])
+    j = sub.add_parser("jobs", help="how many notebooks make all runs at a time (JOBS=auto)")
+    j.add_argument("--dataset")
+    j.add_argument("--run", help="name of the output folders (default: the dataset)")
+    j.add_argument("--from-make", action="store_true")
     t = sub.add_parser("timings", help="print the latest timing of each notebook")
     t.add_argument("--dataset")
     t.add_argument("--run", help="name of the output folders (default: the dataset)")
@@ -658,6 +767,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_make_vars(args)
         if args.cmd == "timings":
             return cmd_timings(args)
+        if args.cmd == "render":
+            return cmd_render(args)
+        if args.cmd == "jobs":
+            return cmd_jobs(args)
         return cmd_data(args) if args.cmd == "data" else cmd_run(args)
     except (config.ParameterError, FileNotFoundError, ValueError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)

@@ -300,3 +300,58 @@ def test_synthetic_settings_changed_names_what_differs(tmp_path):
     args.synth_customers, args.seed = 26537, 7
     assert cli.synthetic_settings_changed(tmp_path, args) == (
         "customers 4000 -> 26537, seed 42 -> 7")
+
+
+def test_notebook_jobs_one_per_cpu_while_the_memory_holds_them():
+    # Online Retail II on this machine: 1M lines, 1.5 GB each, 23 GB available: CPU-bound
+    n, why = cli.notebook_jobs(2, 23_000, 1_000_000)
+    assert n == 2 and "2 usable CPUs" in why and "1,000,000 order lines" in why
+    # 10M lines: (400 MB + 11,000 MB) each; 0.75 x 23,000 MB = 17,250 MB holds one
+    assert cli.notebook_jobs(2, 23_000, 10_000_000)[0] == 1
+    # 8 CPUs, 6M lines (7,000 MB each), 30,000 MB available: 22,500 // 7,000 = 3
+    assert cli.notebook_jobs(8, 30_000, 6_000_000)[0] == 3
+    # never below one, however little memory
+    assert cli.notebook_jobs(4, 100, 50_000_000)[0] == 1
+    assert cli.notebook_jobs(1, 64_000, 0)[0] == 1
+
+
+@pytest.mark.parametrize("asked,want", [("3", 3), (" 1 ", 1), ("auto", 2), ("", 2)])
+def test_notebook_jobs_as_asked(asked, want):
+    assert cli.notebook_jobs(2, 23_000, 1_000_000, asked)[0] == want
+
+
+@pytest.mark.parametrize("asked", ["0", "-1", "two", "1.5", "$(nproc)"])
+def test_notebook_jobs_refuses_bad_jobs(asked):
+    with pytest.raises(config.ParameterError, match="JOBS="):
+        cli.notebook_jobs(2, 23_000, 1_000_000, asked)
+
+
+def test_jobs_reads_the_order_lines_that_notebook_01_wrote(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "available_mb", lambda: 23_000.0)
+    monkeypatch.setattr(cli.progress, "usable_cpus", lambda: 2)
+    monkeypatch.setenv("CRM_MAKE_JOBS", "auto")
+    assert cli.main(["jobs", "--dataset", "synthetic", "--run", "t"]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == "2" and "for 0 order lines" in out.err  # before notebook 01
+    interim = tmp_path / "data" / "interim" / "t"
+    interim.mkdir(parents=True)
+    pd.DataFrame({"x": range(1234)}).to_parquet(interim / "order_lines.parquet")
+    assert cli.order_lines_count(interim) == 1234
+    monkeypatch.setenv("CRM_MAKE_JOBS", "nope")
+    assert cli.main(["jobs", "--dataset", "synthetic", "--run", "t"]) == 2
+    assert "JOBS='nope'" in capsys.readouterr().err
+
+
+def test_the_slow_iri_checker_is_skipped_and_notebooks_still_validate(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from helpers import cli; cli._skip_slow_iri_checker(); import nbformat; "
+            "nb = nbformat.v4.new_notebook(); nb.cells.append(nbformat.v4.new_code_cell('1')); "
+            "nbformat.validate(nb); print('rfc3987_syntax' in sys.modules and "
+            "sys.modules['rfc3987_syntax'] is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -104,3 +104,37 @@ def test_drop_personal_columns():
     assert set(dropped) == {"email", "Phone Number", "full_name", "address_line1"}
     kept, _ = privacy.drop_personal(df, allow=("email",))
     assert "email" in kept.columns
+
+
+def _write_sections(path: str, worker: int, n: int) -> None:
+    for i in range(n):
+        store.update_metrics(path, f"w{worker}_{i:02d}", {"i": i, "worker": worker})
+
+
+def test_metrics_updates_from_two_processes_keep_every_section(tmp_path):
+    """`make all` runs notebooks that do not need each other side by side: each read-modify-write
+    of metrics.json holds a lock, so no process loses another's section."""
+    import multiprocessing as mp
+
+    path = str(tmp_path / "metrics.json")
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_write_sections, args=(path, w, 40)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    metrics = store.read_metrics(path)
+    assert sorted(metrics) == sorted(f"w{w}_{i:02d}" for w in range(3) for i in range(40))
+    assert metrics["w2_39"] == {"i": 39, "worker": 2}
+
+
+def test_load_key_from_two_threads_at_once_gives_one_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    f = tmp_path / ".secrets" / "k"
+    with ThreadPoolExecutor(8) as ex:
+        keys = list(ex.map(lambda _: privacy.load_key(f), range(32)))
+    assert len(set(keys)) == 1 and f.read_text().strip().encode() == keys[0]
+    assert (f.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in f.parent.iterdir()] == ["k"]  # no temporary left behind

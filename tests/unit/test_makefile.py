@@ -163,9 +163,10 @@ def test_mapping_and_export_are_inputs_of_the_first_notebook(sandbox):
 
     def dry_run() -> str:
         # -o: do not remake the vars and data stamps (they are FORCE'd and touched only on a
-        # change, so a dry run would assume they changed)
+        # change, so a dry run would assume they changed). `notebooks` is what `make all` runs
+        # (after the first notebook alone): make does not hand -o on to a sub-make.
         res = make(sandbox, "-n", "-o", "reports/t1/.stamps/vars", "-o", "reports/t1/.stamps/data",
-                   "all", *args)
+                   "notebooks", *args)
         assert res.returncode == 0, res.stderr
         return res.stdout
 
@@ -206,3 +207,90 @@ def test_the_data_stamp_moves_only_when_the_raw_data_changed(sandbox):
     (raw / "regenerated.parquet").write_bytes(b"x")  # e.g. another run regenerated the data
     assert make(sandbox, "reports/t2/.stamps/data", *args).returncode == 0
     assert stamp.stat().st_mtime > old + 500
+
+
+# --- which notebook needs which (make all runs the others side by side) ----------------------
+
+NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
+STEMS = [nb.stem for nb in NOTEBOOK_FILES]
+PRODUCED_BY = {
+    # tables and models a notebook writes for later ones (the data layer's tables are 01's)
+    "lifecycle.parquet": "03_behaviour_lifecycle",
+    "customer_value.parquet": "04_value_classification",
+    "churn_test_scores.parquet": "05_model_selection",
+    "forecast_backtest.parquet": "05_model_selection",
+    "models.json": "05_model_selection",
+}
+
+
+def _makefile_needs() -> dict[str, set[str]]:
+    import re
+
+    text = MAKEFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    needs = {m.group(1): set(m.group(2).split())
+             for m in re.finditer(r"^NEEDS_(\w+) := (.*)$", text, flags=re.M)}
+    # a notebook not listed waits for the one before it
+    return {s: needs.get(s, {STEMS[i - 1]} if i else set()) for i, s in enumerate(STEMS)}
+
+
+def _ancestors(needs: dict[str, set[str]], stem: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(needs[stem])
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo.extend(needs[s])
+    return seen
+
+
+def _code(stem: str) -> str:
+    import json
+
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_every_notebook_waits_for_what_it_reads():
+    """What a notebook reads from another (a table or model file, or its metrics section, named
+    in its code) must come from a notebook it waits for in the Makefile, directly or not."""
+    needs = _makefile_needs()
+    assert set(needs) == set(STEMS) and all(set(v) <= set(STEMS) for v in needs.values())
+    assert set(PRODUCED_BY.values()) <= set(STEMS)
+    for name, producer in PRODUCED_BY.items():
+        assert name in _code(producer) or name == "customer_value.parquet", (name, producer)
+    for stem in STEMS[1:]:
+        before = _ancestors(needs, stem)
+        assert STEMS[0] in before, f"{stem} must wait for {STEMS[0]} (the data layer)"
+        code = _code(stem)
+        read = {p for n, p in PRODUCED_BY.items() if n in code and p != stem}
+        read |= {s for s in STEMS if s != stem and f'"{s}"' in code}
+        assert read <= before, f"{stem} reads {sorted(read - before)} without waiting for it"
+    assert _ancestors(needs, STEMS[-1]) == set(STEMS[:-1])  # the case study reads them all
+
+
+def test_the_needs_check_can_fail(monkeypatch):
+    """The check above would catch a notebook that reads another it does not wait for."""
+    real = _makefile_needs()
+    monkeypatch.setitem(globals(), "_makefile_needs",
+                        lambda: {**real, "06_validation": {"01_collect_clean", "04_value_classification"}})
+    with pytest.raises(AssertionError, match="06_validation reads"):
+        test_every_notebook_waits_for_what_it_reads()
+
+
+def test_make_all_runs_independent_notebooks_side_by_side(sandbox):
+    """A dry run lists the chain's first notebook alone, then the rest under -jN (auto from the
+    CPUs and memory, or JOBS), the longest chain first; each HTML is a step of its own."""
+    res = make(sandbox, "-n", "all", "DATASET=synthetic", "RUN=t3", "JOBS=2")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "make all: 2 notebooks at a time" in res.stderr and "(JOBS=2)" in res.stderr
+    runs = [line.split()[4] for line in out.splitlines() if "helpers.cli run notebooks/" in line]
+    assert runs[0] == "notebooks/01_collect_clean.ipynb"
+    rest = [r for r in runs[1:] if not r.startswith("notebooks/01")]
+    assert rest[0] == "notebooks/04_value_classification.ipynb"
+    assert sorted(rest) == [f"notebooks/{s}.ipynb" for s in STEMS[1:]]
+    assert "--no-render" in out and "helpers.cli render notebooks/07_case_study.ipynb" in out
+    bad = make(sandbox, "-n", "all", "DATASET=synthetic", "RUN=t3", "JOBS=$(touch canary)")
+    assert bad.returncode != 0 and "JOBS='$(touch canary)'" in bad.stderr
+    assert not (sandbox / "canary").exists()

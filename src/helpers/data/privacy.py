@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import re
 import secrets
 from pathlib import Path
@@ -46,9 +47,21 @@ def load_key(key_file: str | Path, env_value: str | None = None) -> bytes:
     path = Path(key_file)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-        path.chmod(0o600)
-        log.info("created a new pseudonymisation key at %s", path)
+        # created whole or not at all, readable by the owner only from the start, and never
+        # overwritten: of two notebooks starting side by side, the first creates it and the
+        # second reads that key (a complete file: written in a temporary, then hard-linked)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, path)
+                log.info("created a new pseudonymisation key at %s", path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+        finally:
+            tmp.unlink(missing_ok=True)
     key = path.read_text(encoding="utf-8").strip()
     if len(key) < 16:
         raise ValueError(f"{path}: pseudonymisation key is shorter than 16 characters")

@@ -10,7 +10,9 @@ dict of metric name -> value. Headline metrics carry an interval as
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,31 @@ log = logging.getLogger(__name__)
 def update_metrics(path: str | Path, section: str, values: dict[str, Any]) -> dict[str, Any]:
     """Replace ``section`` of the metrics file at ``path`` with ``values`` and return all metrics."""
     path = Path(path)
-    metrics: dict[str, Any] = read_json(path) if path.exists() else {}
-    metrics[section] = _jsonable(values)
-    write_json(metrics, path)
+    with _locked(path):  # notebooks that do not need each other run side by side (`make all`)
+        metrics: dict[str, Any] = read_json(path) if path.exists() else {}
+        metrics[section] = _jsonable(values)
+        write_json(metrics, path)
     log.info("metrics: wrote section %s (%d keys) to %s", section, len(values), path)
     return metrics
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (POSIX ``flock``) on the hidden sidecar ``.<name>.lock`` of
+    ``path``, so that two processes updating the same metrics file never lose each other's
+    section. Without ``fcntl`` (Windows) no lock is taken: run one notebook at a time there."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def read_metrics(path: str | Path, section: str | None = None) -> dict[str, Any]:
