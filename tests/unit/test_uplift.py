@@ -115,6 +115,28 @@ def test_cross_fit_learners_equals_one_learner_at_a_time_in_any_number_of_proces
         uplift.cross_fit_learners(x, t, y, ("t", "z"))
 
 
+def test_cross_fitting_model_by_model_equals_fitting_fold_by_fold():
+    """The cross-fitting fits one model per task (both arms' outcome models, then both arms'
+    effect models); it must equal fitting each fold's T- and X-learner whole with the public
+    fitters, on the same stratified folds, to the last bit, in one process or two."""
+    from sklearn.model_selection import StratifiedKFold
+
+    x, t, y, _ = _two_groups()
+    t, y = np.asarray(t, bool), np.asarray(y, float)
+    folds = StratifiedKFold(3, shuffle=True, random_state=4).split(np.zeros(len(t)), 2 * t + (y > 0))
+    want = {"t": np.full(len(t), np.nan), "x": np.full(len(t), np.nan)}
+    for train, test in folds:
+        base = uplift.fit_t_learner(x.iloc[train], t[train], y[train], seed=4)
+        xl = uplift.fit_x_learner(x.iloc[train], t[train], y[train], seed=4, base=base)
+        want["t"][test] = base.predict(x.iloc[test])
+        want["x"][test] = xl.predict(x.iloc[test])
+    for n_jobs in (1, 2):
+        got = uplift.cross_fit_learners(x, t, y, ("t", "x"), n_folds=3, seed=4, n_jobs=n_jobs)
+        for lrn in ("t", "x"):
+            np.testing.assert_array_equal(got[lrn].to_numpy(), want[lrn])
+    assert not np.allclose(want["t"], want["x"])  # two learners, two answers
+
+
 # ----------------------------------------------------------------------------- generated CRM
 
 

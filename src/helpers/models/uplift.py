@@ -204,25 +204,24 @@ def fit_x_learner(x: pd.DataFrame | np.ndarray, treated: Any, y: Any,
 LEARNERS = {"t": fit_t_learner, "x": fit_x_learner}
 
 
-def _fold_predictions(x: pd.DataFrame, t: np.ndarray, yy: np.ndarray, train: np.ndarray,
-                      test: np.ndarray, learners: tuple[str, ...], seed: int,
-                      ) -> dict[str, np.ndarray]:
-    """Every learner fitted on ``train`` and scored on ``test``; the X-learner reuses the
-    T-learner's outcome models (the same fits)."""
-    xt, tt, yt = x.iloc[train], t[train], yy[train]
-    base = fit_t_learner(xt, tt, yt, seed)
-    models = {"t": base}
-    if "x" in learners:
-        models["x"] = fit_x_learner(xt, tt, yt, seed, base=base)
-    return {lrn: models[lrn].predict(x.iloc[test]) for lrn in learners}
+def _fit_arm(kind: str, m: np.ndarray, target: np.ndarray, seed: int) -> Any:
+    """One model of a learner: a classifier (``mu``, an arm's outcome) or a regressor (``tau``,
+    an arm's imputed effect), with the learners' settings and ``seed``."""
+    return (_classifier(seed) if kind == "mu" else _regressor(seed)).fit(m, target)
 
 
 def cross_fit_learners(x: pd.DataFrame, treated: Any, y: Any,
                        learners: tuple[str, ...] = ("t", "x"), n_folds: int = 3, seed: int = 0,
                        n_jobs: int = 1) -> dict[str, pd.Series]:
     """:func:`cross_fit_uplift` for several learners on the same folds, each fold's T-learner
-    fitted once and shared; folds run ``n_jobs`` at a time in worker processes (0 = the usable
-    CPUs). Equal to calling :func:`cross_fit_uplift` per learner."""
+    fitted once and shared. Equal to calling :func:`cross_fit_uplift` per learner, in any number
+    of processes.
+
+    The fits run ``n_jobs`` at a time in worker processes (0 = the usable CPUs), one model per
+    task: first both arms' outcome models of every fold, then (X-learner) both arms' effect
+    models, which need the other arm's outcome model. Tasks of one model each keep two workers
+    busy where tasks of a whole fold (four models) would leave one idle for the third fold.
+    """
     from helpers import progress
 
     bad = [lrn for lrn in learners if lrn not in LEARNERS]
@@ -233,16 +232,36 @@ def cross_fit_learners(x: pd.DataFrame, treated: Any, y: Any,
     strata = 2 * t + (yy > 0)
     folds = list(StratifiedKFold(n_folds, shuffle=True, random_state=seed)
                  .split(np.zeros(len(t)), strata))
-    fold_preds = progress.parallel_map(
-        lambda f: _fold_predictions(x, t, yy, f[0], f[1], tuple(learners), seed), folds, n_jobs,
-        f"uplift cross-fitting ({len(t):,} customers, {n_folds} folds)")
-    out = {}
-    for lrn in learners:
-        pred = np.full(len(t), np.nan)
-        for (_, test), fp in zip(folds, fold_preds, strict=False):
-            pred[test] = fp[lrn]
-        out[lrn] = pd.Series(pred, index=x.index, name="uplift_pred")
-    return out
+    m = _matrix(x)
+    label = f"uplift cross-fitting ({len(t):,} customers, {n_folds} folds"
+    # (fold, arm) -> the rows of that arm among the fold's training rows
+    rows = {(f, arm): train[t[train] == arm] for f, (train, _) in enumerate(folds)
+            for arm in (False, True)}
+    keys = list(rows)
+    mus = dict(zip(keys, progress.parallel_map(
+        lambda k: _fit_arm("mu", m[rows[k]], yy[rows[k]], seed), keys, n_jobs,
+        label + ", outcome models)"), strict=True))
+    taus = {}
+    if "x" in learners:
+        def effect_task(k: tuple[int, bool]) -> Any:
+            f, arm = k
+            r = rows[k]
+            # treated: D1 = Y1 - mu0(X1); controls: D0 = mu1(X0) - Y0
+            d = yy[r] - _prob(mus[(f, False)], m[r]) if arm else _prob(mus[(f, True)], m[r]) - yy[r]
+            return _fit_arm("tau", m[r], d, seed)
+
+        taus = dict(zip(keys, progress.parallel_map(effect_task, keys, n_jobs,
+                                                    label + ", effect models)"), strict=True))
+    out = {lrn: np.full(len(t), np.nan) for lrn in learners}
+    for f, (train, test) in enumerate(folds):
+        base = UpliftModel("t", mus[(f, False)], mus[(f, True)])
+        models = {"t": base}
+        if "x" in learners:
+            models["x"] = UpliftModel("x", base.mu0, base.mu1, taus[(f, False)], taus[(f, True)],
+                                      float(t[train].mean()))
+        for lrn in learners:
+            out[lrn][test] = models[lrn].predict(m[test])
+    return {lrn: pd.Series(pred, index=x.index, name="uplift_pred") for lrn, pred in out.items()}
 
 
 def cross_fit_uplift(x: pd.DataFrame, treated: Any, y: Any, learner: str = "t",
