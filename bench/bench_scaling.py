@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from helpers.cli import order_lines_count  # noqa: E402
 from helpers.progress import usable_cpus  # noqa: E402
 
 LINES_PER_CUSTOMER = 1_000_000 / 26_537
@@ -61,12 +62,7 @@ def _timings(run: str) -> dict[str, dict[str, float]]:
 
 
 def _n_lines(run: str) -> int | None:
-    f = ROOT / "data" / "interim" / run / "order_lines.parquet"
-    if not f.exists():
-        return None
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(f).metadata.num_rows
+    return order_lines_count(ROOT / "data" / "interim" / run) or None
 
 
 def _run_sampling_memory(cmd: list[str], every_s: float = 0.25) -> tuple[int, float]:

@@ -681,6 +681,13 @@ def _split_kv(kv: str) -> tuple[str, Any]:
     return k.strip(), _coerce(v.strip())
 
 
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that name a run: --dataset and --run, or --from-make (CRM_MAKE_*)."""
+    p.add_argument("--dataset")
+    p.add_argument("--run", help="name of the output folders (default: the dataset)")
+    p.add_argument("--from-make", action="store_true")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m helpers.cli", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -717,18 +724,12 @@ def main(argv: list[str] | None = None) -> int:
                    "notebook); a failed run is rendered all the same")
     h = sub.add_parser("render", help="render an executed notebook of a run to HTML")
     h.add_argument("notebook")
-    h.add_argument("--dataset")
-    h.add_argument("--run", help="name of the output folders (default: the dataset)")
-    h.add_argument("--from-make", action="store_true")
+    _run_arguments(h)
     h.add_argument("--no-input", action="append", default=["07_case_study"])
     j = sub.add_parser("jobs", help="how many notebooks make all runs at a time (JOBS=auto)")
-    j.add_argument("--dataset")
-    j.add_argument("--run", help="name of the output folders (default: the dataset)")
-    j.add_argument("--from-make", action="store_true")
+    _run_arguments(j)
     t = sub.add_parser("timings", help="print the latest timing of each notebook")
-    t.add_argument("--dataset")
-    t.add_argument("--run", help="name of the output folders (default: the dataset)")
-    t.add_argument("--from-make", action="store_true")
+    _run_arguments(t)
     v = sub.add_parser("make-vars", help="check the Makefile's variables (CRM_MAKE_*)")
     v.add_argument("--stamp", help="record them in this file (rewritten only on a change)")
     v.add_argument("--check", action="store_true", help="also check names; print what is passed")
